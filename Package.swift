@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Release-grade code generation for the numeric modules: the kernels are SIMD loops that are
+/// unusably slow without optimisation, and tests run in release (`make test`).
+let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "img2img",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "img2img", targets: ["img2img"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "SafeTensors", targets: ["SafeTensors"]),
+        .library(name: "Images", targets: ["Images"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries: a module map plus the pkg-config name, nothing else.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
+
+        .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
+        .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: kernelSettings),
+        .target(name: "Images", dependencies: ["CLibPNG", "CTurboJPEG"], swiftSettings: kernelSettings),
+
+        .executableTarget(name: "img2img", dependencies: [
+            "Tensors", "SafeTensors", "Images",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "KernelBenchmarks", dependencies: ["Tensors"], path: "Benchmarks/KernelBenchmarks",
+                          swiftSettings: kernelSettings),
+
+        .target(name: "TestSupport", dependencies: ["Tensors", "SafeTensors"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

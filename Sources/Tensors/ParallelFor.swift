@@ -1,0 +1,41 @@
+// parallelFor(n) { i in … } runs the body for i in 0..<n across the machine's cores.
+// Work is split into contiguous chunks, one per worker, so results never depend on scheduling.
+
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The number of worker threads the non-GEMM kernels use (the machine's active cores).
+public let parallelWorkerCount: Int = {
+    #if canImport(Glibc)
+    return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    #else
+    return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    #endif
+}()
+
+/// Runs `body(range)` over disjoint contiguous ranges that cover `0..<count`, in parallel.
+/// Each index belongs to exactly one range, and the split depends only on `count` and the
+/// worker count, so kernels built on it are deterministic for a given thread count.
+@inlinable
+public func parallelChunks(_ count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+    guard count > 0 else { return }
+    let workers = min(parallelWorkerCount, max(1, count / max(1, minimumChunk)))
+    if workers == 1 { body(0..<count); return }
+    let base = count / workers, extra = count % workers
+    withoutActuallyEscaping(body) { body in
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let start = w * base + min(w, extra)
+            body(start..<(start + base + (w < extra ? 1 : 0)))
+        }
+    }
+}
+
+/// Runs `body(i)` for every `i` in `0..<count`, in parallel over contiguous chunks.
+@inlinable
+public func parallelFor(_ count: Int, minimumChunk: Int = 1, _ body: (Int) -> Void) {
+    parallelChunks(count, minimumChunk: minimumChunk) { range in
+        for i in range { body(i) }
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The img2img command-line tool: Stable Diffusion image-to-image on the CPU.
+struct Img2Img: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "img2img",
+        abstract: "A CPU reference engine for Stable Diffusion image-to-image.",
+        subcommands: [])
+}
+
+Img2Img.main()

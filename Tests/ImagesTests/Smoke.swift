@@ -1,0 +1,2 @@
+import XCTest
+final class SmokeImagesTests: XCTestCase { func testNothing() {} }
