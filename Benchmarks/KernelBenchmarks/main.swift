@@ -1,1 +1,92 @@
-print("benchmarks: todo")
+// Kernel benchmarks: GFLOP/s of sgemm (the reference), conv2d 3×3 at SD1.5 UNet shapes, attention at 4096
+// tokens and group norm, each also as a ratio to the sgemm of the same run; and the peak extra memory of
+// the attention call. Run: swift run -c release KernelBenchmarks [--quick]
+
+import Foundation
+import Tensors
+
+let quick = CommandLine.arguments.contains("--quick")
+let repetitions = quick ? 2 : 5
+
+/// Median wall time of `body` over `repetitions` runs, after one warm-up.
+func medianSeconds(_ body: () -> Void) -> Double {
+    body()
+    var times: [Double] = []
+    for _ in 0..<repetitions {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return times.sorted()[times.count / 2]
+}
+
+/// The process's peak resident set (VmHWM) in bytes.
+func peakResidentBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kilobytes * 1024
+}
+
+func random(_ shape: [Int], seed: UInt64) -> Tensor {
+    var state = seed &* 0x9E3779B97F4A7C15 | 1
+    var values = [Float](repeating: 0, count: Tensor.elementCount(of: shape))
+    for i in values.indices {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        values[i] = Float(Int64(bitPattern: state % 2000) - 1000) / 1000
+    }
+    return Tensor(shape: shape, values: values)
+}
+
+func row(_ name: String, seconds: Double, flops: Double, reference: Double?) {
+    let gflops = flops / seconds / 1e9
+    let ratio = reference.map { String(format: "%5.2f", gflops / $0) } ?? "  ref"
+    let label = name.padding(toLength: 40, withPad: " ", startingAt: 0)
+    print(label + String(format: " %9.2f ms %8.1f GFLOP/s  ×sgemm %@", seconds * 1e3, gflops, ratio))
+}
+
+// 1. Attention memory first, while the process is still small, so VmHWM tracks this call alone.
+let tokens = 4096, heads = 8, headDim = 40
+let q = random([1, tokens, heads * headDim], seed: 1), k = random([1, tokens, heads * headDim], seed: 2)
+let v = random([1, tokens, heads * headDim], seed: 3)
+let outputBytes = tokens * heads * headDim * 4
+let before = peakResidentBytes()
+_ = Attention.scaledDotProduct(query: q, key: k, value: v, heads: heads)
+let extra = peakResidentBytes() - before - outputBytes
+print("attention 4096×4096, 8 heads × 40: peak extra memory \(max(extra, 0) / 1024) KiB beyond its output "
+      + "(an N×N score matrix per head would be \(tokens * tokens * 4 / 1_048_576) MiB)")
+print("threads: \(parallelWorkerCount) workers, OpenBLAS \(BLASThreads.count)\n")
+
+// 2. sgemm reference at the conv's own GEMM shape (M = out channels, N = pixels, K = in·9).
+let gemmA = random([320, 2880], seed: 4), gemmB = random([2880, 4096], seed: 5)
+var gemmC = Tensor(zeros: [320, 4096])
+let sgemmSeconds = medianSeconds {
+    gemmA.withUnsafeBufferPointer { a in gemmB.withUnsafeBufferPointer { b in gemmC.withUnsafeMutableBufferPointer { c in
+        sgemm(m: 320, n: 4096, k: 2880, a: a.baseAddress!, lda: 2880, b: b.baseAddress!, ldb: 4096, c: c.baseAddress!, ldc: 4096)
+    } } }
+}
+let sgemmFlops = 2.0 * 320 * 4096 * 2880
+let reference = sgemmFlops / sgemmSeconds / 1e9
+row("sgemm 320×4096×2880", seconds: sgemmSeconds, flops: sgemmFlops, reference: nil)
+
+// 3. conv2d 3×3, padding 1, at the SD1.5 UNet's shapes.
+for (channels, size) in [(320, 64), (640, 32), (1280, 16)] {
+    for batch in quick ? [1] : [1, 2] {
+        let x = random([batch, channels, size, size], seed: 6), w = random([channels, channels, 3, 3], seed: 7)
+        let b = random([channels], seed: 8)
+        let seconds = medianSeconds { _ = x.conv2d(weight: w, bias: b, stride: 1, padding: 1) }
+        let flops = 2.0 * Double(batch * channels * channels * 9 * size * size)
+        row("conv2d 3×3 \(channels)ch \(size)² batch \(batch)", seconds: seconds, flops: flops, reference: reference)
+    }
+}
+
+// 4. Attention, self, 4096 tokens, 8 heads × 40.
+let attentionSeconds = medianSeconds { _ = Attention.scaledDotProduct(query: q, key: k, value: v, heads: heads) }
+row("attention self 4096 tok, 8×40", seconds: attentionSeconds,
+    flops: 4.0 * Double(tokens * tokens * heads * headDim), reference: reference)
+
+// 5. Group norm + SiLU, 320 channels at 64², 32 groups (≈ 8 FLOPs per element: stats, scale-shift, SiLU).
+let gnInput = random([1, 320, 64, 64], seed: 9)
+let gamma = random([320], seed: 10), beta = random([320], seed: 11)
+let gnSeconds = medianSeconds { _ = gnInput.groupNorm(groups: 32, weight: gamma, bias: beta, epsilon: 1e-5, activation: .silu) }
+row("group norm + SiLU 320ch 64²", seconds: gnSeconds, flops: 8.0 * Double(gnInput.count), reference: reference)

@@ -1,0 +1,142 @@
+// out[n, o, y, x] = bias[o] + Σ_{c,ky,kx} w[o, c, ky, kx] · in[n, c, y·s − pad + ky, x·s − pad + kx]  (NCHW).
+// 1×1 stride-1 convs are one GEMM per image; others unfold rows of output into an im2col panel
+// (bounded size, built in parallel) and multiply it by the [out, in·kh·kw] weight with one sgemm.
+
+/// Zero padding on each side of the image, in pixels.
+public struct Padding2D: Equatable, Sendable {
+    public var top: Int, bottom: Int, left: Int, right: Int
+
+    public init(top: Int, bottom: Int, left: Int, right: Int) {
+        self.top = top; self.bottom = bottom; self.left = left; self.right = right
+    }
+
+    /// The same padding on all four sides.
+    public static func uniform(_ pixels: Int) -> Padding2D {
+        Padding2D(top: pixels, bottom: pixels, left: pixels, right: pixels)
+    }
+}
+
+/// Geometry of one convolution: input, kernel and output sizes.
+struct ConvGeometry {
+    let inChannels: Int, height: Int, width: Int
+    let kernelHeight: Int, kernelWidth: Int
+    let stride: Int
+    let padding: Padding2D
+    var outHeight: Int { (height + padding.top + padding.bottom - kernelHeight) / stride + 1 }
+    var outWidth: Int { (width + padding.left + padding.right - kernelWidth) / stride + 1 }
+    var patchSize: Int { inChannels * kernelHeight * kernelWidth }
+    var isPointwise: Bool {
+        kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == .uniform(0)
+    }
+}
+
+extension Tensor {
+    /// `F.conv2d(self, weight, bias, stride, padding)` for NCHW input and `[out, in, kh, kw]` weight.
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
+        conv2d(weight: weight, bias: bias, stride: stride, padding: .uniform(padding))
+    }
+
+    /// Convolution with explicit per-side zero padding (the VAE's asymmetric downsampling pad).
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D) -> Tensor {
+        precondition(rank == 4 && weight.rank == 4, "conv2d needs NCHW input and OIHW weight, got \(shape), \(weight.shape)")
+        precondition(weight.shape[1] == shape[1], "conv2d: input has \(shape[1]) channels, weight expects \(weight.shape[1])")
+        let geometry = ConvGeometry(inChannels: shape[1], height: shape[2], width: shape[3],
+                                    kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+                                    stride: stride, padding: padding)
+        precondition(stride >= 1 && geometry.outHeight > 0 && geometry.outWidth > 0,
+                     "conv2d: kernel \(weight.shape) with stride \(stride) does not fit input \(shape)")
+        let batch = shape[0], outChannels = weight.shape[0]
+        let plane = geometry.outHeight * geometry.outWidth
+        var result = Tensor(uninitialized: [batch, outChannels, geometry.outHeight, geometry.outWidth])
+        result.fillChannels(with: bias, channels: outChannels, plane: plane)
+        let beta: Float = bias == nil ? 0 : 1
+        withUnsafeBufferPointer { input in
+            weight.withUnsafeBufferPointer { w in
+                result.withUnsafeMutableBufferPointer { out in
+                    for n in 0..<batch {
+                        let image = input.baseAddress! + n * geometry.inChannels * geometry.height * geometry.width
+                        let output = out.baseAddress! + n * outChannels * plane
+                        if geometry.isPointwise {
+                            sgemm(m: outChannels, n: plane, k: geometry.inChannels,
+                                  a: w.baseAddress!, lda: geometry.inChannels, b: image, ldb: plane,
+                                  beta: beta, c: output, ldc: plane)
+                        } else {
+                            Tensor.convolveByPanels(image, geometry, w.baseAddress!, outChannels, beta, output)
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Copies `bias[c]` over each channel plane of an NC… tensor; no-op when nil.
+    mutating func fillChannels(with bias: Tensor?, channels: Int, plane: Int) {
+        guard let bias else { return }
+        precondition(bias.count == channels, "bias has \(bias.count) values, expected \(channels)")
+        bias.withUnsafeBufferPointer { b in
+            withUnsafeMutableBufferPointer { y in
+                let images = y.count / (channels * plane)
+                for n in 0..<images {
+                    for c in 0..<channels {
+                        (y.baseAddress! + (n * channels + c) * plane).update(repeating: b[c], count: plane)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Largest im2col panel, in floats (8 MiB): big enough for an efficient GEMM, small enough for L3.
+    static let panelBudget = 1 << 21
+
+    /// One image: unfold a band of output rows at a time, then `out[:, band] += W · panel`.
+    static func convolveByPanels(_ image: UnsafePointer<Float>, _ g: ConvGeometry,
+                                 _ weight: UnsafePointer<Float>, _ outChannels: Int, _ beta: Float,
+                                 _ output: UnsafeMutablePointer<Float>) {
+        let rowsPerBand = max(1, min(g.outHeight, panelBudget / max(1, g.patchSize * g.outWidth)))
+        let panel = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * rowsPerBand * g.outWidth)
+        defer { panel.deallocate() }
+        var firstRow = 0
+        while firstRow < g.outHeight {
+            let rows = min(rowsPerBand, g.outHeight - firstRow)
+            let columns = rows * g.outWidth
+            unfold(image, g, firstRow: firstRow, rows: rows, into: panel)
+            sgemm(m: outChannels, n: columns, k: g.patchSize,
+                  a: weight, lda: g.patchSize, b: panel, ldb: columns,
+                  beta: beta, c: output + firstRow * g.outWidth, ldc: g.outHeight * g.outWidth)
+            firstRow += rows
+        }
+    }
+
+    /// im2col for output rows `firstRow..<firstRow+rows`: panel[(c·kh + ky)·kw + kx][pixel].
+    static func unfold(_ image: UnsafePointer<Float>, _ g: ConvGeometry, firstRow: Int, rows: Int,
+                       into panel: UnsafeMutablePointer<Float>) {
+        let columns = rows * g.outWidth
+        parallelFor(g.patchSize, minimumChunk: 4) { patchRow in
+            let kx = patchRow % g.kernelWidth
+            let ky = (patchRow / g.kernelWidth) % g.kernelHeight
+            let channel = patchRow / (g.kernelWidth * g.kernelHeight)
+            let source = image + channel * g.height * g.width
+            let destination = panel + patchRow * columns
+            // Output columns whose input column lies inside the image: ix = ox·s − left + kx ∈ [0, W).
+            let firstValid = max(0, (g.padding.left - kx + g.stride - 1) / g.stride)
+            let lastValid = min(g.outWidth, (g.width + g.padding.left - kx + g.stride - 1) / g.stride)
+            for r in 0..<rows {
+                let iy = (firstRow + r) * g.stride - g.padding.top + ky
+                let line = destination + r * g.outWidth
+                guard iy >= 0, iy < g.height, firstValid < lastValid else {
+                    line.update(repeating: 0, count: g.outWidth)
+                    continue
+                }
+                line.update(repeating: 0, count: firstValid)
+                let inputRow = source + iy * g.width - g.padding.left + kx
+                if g.stride == 1 {
+                    (line + firstValid).update(from: inputRow + firstValid, count: lastValid - firstValid)
+                } else {
+                    for ox in firstValid..<lastValid { line[ox] = inputRow[ox * g.stride] }
+                }
+                (line + lastValid).update(repeating: 0, count: g.outWidth - lastValid)
+            }
+        }
+    }
+}
