@@ -1,2 +1,0 @@
-import XCTest
-final class SmokeSafeTensorsTests: XCTestCase { func testNothing() {} }
