@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "Images", targets: ["Images"]),
+        .library(name: "Models", targets: ["Models"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,9 +30,10 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
         .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: kernelSettings),
         .target(name: "Images", dependencies: ["CLibPNG", "CTurboJPEG"], swiftSettings: kernelSettings),
+        .target(name: "Models", dependencies: ["Tensors", "SafeTensors"], swiftSettings: kernelSettings),
 
         .executableTarget(name: "img2img", dependencies: [
-            "Tensors", "SafeTensors", "Images",
+            "Tensors", "SafeTensors", "Images", "Models",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "KernelBenchmarks", dependencies: ["Tensors"], path: "Benchmarks/KernelBenchmarks",
@@ -41,6 +43,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

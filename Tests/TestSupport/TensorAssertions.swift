@@ -1,6 +1,7 @@
 // Tensor comparisons for tests: the project's relative error max|a−b| / max|b| and an XCTest assertion
 // that reports the measured error and both shapes when it fails.
 
+import Foundation
 import Tensors
 import XCTest
 
@@ -33,6 +34,9 @@ public func XCTAssertClose(_ actual: Tensor, _ expected: Tensor, relativeToleran
         return
     }
     let error = relativeError(actual, expected)
+    if ProcessInfo.processInfo.environment["IMG2IMG_REPORT_ERRORS"] != nil {
+        print("parity \(message): relative error \(error) (tolerance \(relativeTolerance))")
+    }
     if !(error <= relativeTolerance) {
         XCTFail("relative error \(error) exceeds tolerance \(relativeTolerance) (shape \(actual.shape)). \(message)",
                 file: file, line: line)

@@ -1,0 +1,128 @@
+// Reads a component's parameters by checkpoint key and keeps books: every key asked for but absent, every
+// shape that differs, and every key in the file that nothing asked for — all reported together by name.
+
+import SafeTensors
+import Tensors
+
+/// One problem found while loading a component's weights.
+public enum WeightProblem: Equatable, CustomStringConvertible, Sendable {
+    case missing(key: String, expectedShape: [Int])
+    case shapeMismatch(key: String, expected: [Int], found: [Int])
+    case unexpected(key: String)
+    case unreadable(key: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .missing(key, shape): return "missing key \(key) (expected shape \(shape))"
+        case let .shapeMismatch(key, expected, found): return "shape mismatch for \(key): expected \(expected), found \(found)"
+        case let .unexpected(key): return "unexpected key \(key)"
+        case let .unreadable(key, reason): return "cannot read \(key): \(reason)"
+        }
+    }
+}
+
+/// Loading a component failed: the checkpoint does not fit the architecture its config describes.
+public struct WeightLoadError: Error, CustomStringConvertible {
+    public let component: String
+    public let problems: [WeightProblem]
+
+    public var description: String {
+        let shown = problems.prefix(20).map { "  - \($0)" }.joined(separator: "\n")
+        let more = problems.count > 20 ? "\n  … and \(problems.count - 20) more" : ""
+        return "\(component): the weights do not match the config (\(problems.count) problem(s)):\n\(shown)\(more)"
+    }
+}
+
+/// A component's checkpoint, read key by key; `finish()` reports what was missing, mis-shaped or left over.
+public final class Weights {
+    private let source: TensorSource
+    private let prefix: String
+    private let ignoredKeys: (String) -> Bool
+    private var used: Set<String> = []
+    private var problems: [WeightProblem] = []
+
+    /// Reads keys `prefix + key` from `source`; `ignoring` marks buffers that may be present but are not
+    /// parameters (e.g. CLIP's `position_ids`).
+    public init(source: TensorSource, prefix: String = "", ignoring: @escaping (String) -> Bool = { _ in false }) {
+        self.source = source
+        self.prefix = prefix
+        self.ignoredKeys = ignoring
+    }
+
+    /// The scope for keys under `path` (e.g. `down_blocks.0.resnets.1`).
+    public func scope(_ path: String = "") -> WeightScope { WeightScope(weights: self, path: path) }
+
+    /// The tensor stored under `key`, which must have `shape`; a zero tensor stands in when it is
+    /// missing or mis-shaped, and the problem is recorded for `finish()`.
+    public func tensor(_ key: String, shape: [Int]) -> Tensor {
+        let fullKey = prefix + key
+        used.insert(fullKey)
+        guard source.names.contains(fullKey) else {
+            problems.append(.missing(key: fullKey, expectedShape: shape))
+            return Tensor(zeros: shape)
+        }
+        do {
+            let value = try source.tensor(fullKey)
+            guard value.shape == shape else {
+                // A [out, in] linear stored as a [out, in, 1, 1] conv (and back) is the same parameter.
+                if value.count == Tensor.elementCount(of: shape), Weights.isOneByOneVariant(value.shape, shape) {
+                    return value.reshaped(shape)
+                }
+                problems.append(.shapeMismatch(key: fullKey, expected: shape, found: value.shape))
+                return Tensor(zeros: shape)
+            }
+            return value
+        } catch {
+            problems.append(.unreadable(key: fullKey, reason: "\(error)"))
+            return Tensor(zeros: shape)
+        }
+    }
+
+    /// Whether the checkpoint holds `key` (under the prefix).
+    public func contains(_ key: String) -> Bool { source.names.contains(prefix + key) }
+
+    /// Throws a `WeightLoadError` naming every missing, mis-shaped and unexpected key.
+    public func finish(component: String) throws {
+        let unexpected = source.names.filter { $0.hasPrefix(prefix) && !used.contains($0) && !ignoredKeys($0) }
+        let all = problems + unexpected.map { WeightProblem.unexpected(key: $0) }
+        if !all.isEmpty { throw WeightLoadError(component: component, problems: all) }
+    }
+
+    private static func isOneByOneVariant(_ a: [Int], _ b: [Int]) -> Bool {
+        let (long, short) = a.count > b.count ? (a, b) : (b, a)
+        return short.count == 2 && long.count == 4 && Array(long.prefix(2)) == short && long[2] == 1 && long[3] == 1
+    }
+}
+
+/// A position in the key hierarchy: `scope["attn1"]["to_q"].tensor("weight", …)` reads `attn1.to_q.weight`.
+public struct WeightScope {
+    let weights: Weights
+    /// The dotted key prefix of this scope, without a trailing dot.
+    public let path: String
+
+    /// The child scope `path.name`.
+    public subscript(_ name: String) -> WeightScope {
+        WeightScope(weights: weights, path: key(name))
+    }
+
+    /// The child scope `path.index` (for `ModuleList` entries).
+    public subscript(_ index: Int) -> WeightScope { self[String(index)] }
+
+    /// The parameter `path.name` with the given shape.
+    public func tensor(_ name: String, shape: [Int]) -> Tensor {
+        weights.tensor(key(name), shape: shape)
+    }
+
+    /// Whether the checkpoint holds `path.name`.
+    public func contains(_ name: String) -> Bool { weights.contains(key(name)) }
+
+    private func key(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+}
+
+extension Weights {
+    /// Like `finish`, but without the unexpected-key check: for a second reader of a file whose other keys
+    /// belong to another reader (e.g. `text_projection` beside `text_model.*`).
+    public func finishIgnoringUnused(component: String) throws {
+        if !problems.isEmpty { throw WeightLoadError(component: component, problems: problems) }
+    }
+}

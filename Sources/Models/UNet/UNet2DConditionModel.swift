@@ -1,0 +1,107 @@
+// The diffusers `UNet2DConditionModel` (SD1.x, SD2.x, SD-Turbo, InstructPix2Pix): timestep embedding →
+// conv_in → down blocks (keeping skip states) → mid block → up blocks (consuming them) → norm → act → conv_out.
+
+import Foundation
+import SafeTensors
+import Tensors
+
+/// The diffusers `UNet2DConditionModel`: predicts noise (or v) for a latent at a timestep, given text states.
+public struct UNet2DConditionModel {
+    public let config: UNet2DConditionConfig
+    let timeEmbedding: TimestepEmbedding
+    let convIn: Conv2d
+    let downBlocks: [UNetDownBlock]
+    let midBlock: UNetMidBlock?
+    let upBlocks: [UNetUpBlock]
+    let normOut: GroupNorm
+    let convOut: Conv2d
+    let activation: Activation
+
+    /// Builds the model from its config and checkpoint, reporting every missing, unexpected or mis-shaped key.
+    public init(config: UNet2DConditionConfig, weights: Weights) throws {
+        try config.validate()
+        self.config = config
+        let root = weights.scope()
+        let activation = Activation(configName: config.actFn)!
+        self.activation = activation
+        let channels = config.blockOutChannels
+        let blocks = channels.count
+        let settings = UNetBlockSettings(timeEmbeddingChannels: config.timeEmbeddingChannels, groups: config.normNumGroups,
+                                         epsilon: config.normEps, activation: activation,
+                                         scaleShift: config.resnetTimeScaleShift == "scale_shift",
+                                         outputScaleFactor: config.resnetOutScaleFactor)
+        timeEmbedding = TimestepEmbedding(root["time_embedding"], inChannels: channels[0],
+                                          embeddingDim: config.timeEmbeddingChannels, activation: activation)
+        convIn = Conv2d(root["conv_in"], inChannels: config.inChannels, outChannels: channels[0],
+                        kernel: config.convInKernel, padding: (config.convInKernel - 1) / 2)
+        let heads = config.headCounts, layers = config.layerCounts, crossDims = config.crossAttentionDims
+        let depths = config.transformerDepths, onlyCross = config.onlyCrossAttentionFlags
+        func attention(_ i: Int, _ type: String) -> UNetAttentionSettings? {
+            type.hasPrefix("CrossAttn")
+                ? UNetAttentionSettings(heads: heads[i], depth: depths[i], crossAttentionDim: crossDims[i],
+                                        onlyCrossAttention: onlyCross[i]) : nil
+        }
+        downBlocks = (0..<blocks).map { i in
+            UNetDownBlock(root["down_blocks"][i], layers: layers[i], inChannels: i == 0 ? channels[0] : channels[i - 1],
+                          outChannels: channels[i], attention: attention(i, config.downBlockTypes[i]),
+                          addDownsample: i < blocks - 1, downsamplePadding: config.downsamplePadding, settings: settings)
+        }
+        midBlock = config.midBlockType == nil ? nil
+            : UNetMidBlock(root["mid_block"], channels: channels[blocks - 1],
+                           attention: UNetAttentionSettings(heads: heads[blocks - 1], depth: depths[blocks - 1],
+                                                            crossAttentionDim: crossDims[blocks - 1], onlyCrossAttention: false),
+                           settings: settings, outputScaleFactor: config.midBlockScaleFactor)
+        let reversed = Array(channels.reversed())
+        upBlocks = (0..<blocks).map { i in
+            let j = blocks - 1 - i  // the matching down block's index, for per-block settings
+            return UNetUpBlock(root["up_blocks"][i], layers: layers[j] + 1,
+                               inChannels: reversed[min(i + 1, blocks - 1)], outChannels: reversed[i],
+                               previousOutputChannels: reversed[max(i - 1, 0)],
+                               attention: attention(j, config.upBlockTypes[i]), addUpsample: i < blocks - 1,
+                               settings: settings)
+        }
+        normOut = GroupNorm(root["conv_norm_out"], groups: config.normNumGroups, channels: channels[0], epsilon: config.normEps)
+        convOut = Conv2d(root["conv_out"], inChannels: channels[0], outChannels: config.outChannels,
+                         kernel: config.convOutKernel, padding: (config.convOutKernel - 1) / 2)
+        try weights.finish(component: "unet")
+    }
+
+    /// Loads `unet/config.json` and its weights from a diffusers model folder's `unet` directory.
+    public init(directory: URL) throws {
+        let config = try decodeConfig(UNet2DConditionConfig.self, from: directory.appendingPathComponent("config.json"))
+        let source = try openCheckpoint(in: directory, baseName: "diffusion_pytorch_model")
+        try self.init(config: config, weights: Weights(source: source))
+    }
+
+    /// The model output for `sample` `[B, C, H, W]` at `timesteps` (one per batch entry, or one for all)
+    /// conditioned on `encoderHiddenStates` `[B, T, D]`.
+    public func callAsFunction(_ sample: Tensor, timesteps: [Float], encoderHiddenStates: Tensor) -> Tensor {
+        let batch = sample.shape[0]
+        precondition(timesteps.count == batch || timesteps.count == 1, "need 1 or \(batch) timesteps")
+        let times = timesteps.count == batch ? timesteps : Array(repeating: timesteps[0], count: batch)
+        let projected = sinusoidalTimestepEmbedding(times, dimension: config.blockOutChannels[0],
+                                                    flipSinToCos: config.flipSinToCos,
+                                                    downscaleFreqShift: Float(config.freqShift))
+        let embedding = timeEmbedding(projected)
+
+        var hidden = config.centerInputSample ? sample * 2 + -1 : sample
+        hidden = convIn(hidden)
+        var skips = [hidden]
+        for block in downBlocks {
+            let (output, states) = block(hidden, timeEmbedding: embedding, context: encoderHiddenStates)
+            hidden = output
+            skips += states
+        }
+        if let midBlock { hidden = midBlock(hidden, timeEmbedding: embedding, context: encoderHiddenStates) }
+
+        // When H or W is not a multiple of 2^upsamplers, each upsampler aims at its skip state's size.
+        let factor = 1 << (upBlocks.count - 1)
+        let forwardSize = sample.shape[2] % factor != 0 || sample.shape[3] % factor != 0
+        for (i, block) in upBlocks.enumerated() {
+            let remaining = skips.count - block.resnets.count
+            let size = forwardSize && i < upBlocks.count - 1 ? (skips[remaining - 1].shape[2], skips[remaining - 1].shape[3]) : nil
+            hidden = block(hidden, skips: &skips, timeEmbedding: embedding, context: encoderHiddenStates, upsampleSize: size)
+        }
+        return convOut(normOut(hidden, activation: activation))
+    }
+}

@@ -1,0 +1,68 @@
+// The VAE's blocks: diffusers `DownEncoderBlock2D`, `UpDecoderBlock2D` and `UNetMidBlock2D` (resnet →
+// single-head spatial self-attention with group norm and residual → resnet), none with a time embedding.
+
+import Tensors
+
+/// diffusers `DownEncoderBlock2D`: resnets, then a stride-2 conv with (0,1,0,1) padding.
+struct DownEncoderBlock2D {
+    let resnets: [ResnetBlock2D]
+    let downsampler: Downsample2D?
+
+    init(_ scope: WeightScope, layers: Int, inChannels: Int, outChannels: Int, addDownsample: Bool,
+         groups: Int, activation: Activation) {
+        resnets = (0..<layers).map { i in
+            ResnetBlock2D(scope["resnets"][i], inChannels: i == 0 ? inChannels : outChannels, outChannels: outChannels,
+                          timeEmbeddingChannels: nil, groups: groups, epsilon: 1e-6, activation: activation)
+        }
+        downsampler = addDownsample ? Downsample2D(scope["downsamplers"][0], channels: outChannels, padding: 0) : nil
+    }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let hidden = resnets.reduce(x) { $1($0) }
+        return downsampler.map { $0(hidden) } ?? hidden
+    }
+}
+
+/// diffusers `UpDecoderBlock2D`: resnets, then nearest ×2 and a conv.
+struct UpDecoderBlock2D {
+    let resnets: [ResnetBlock2D]
+    let upsampler: Upsample2D?
+
+    init(_ scope: WeightScope, layers: Int, inChannels: Int, outChannels: Int, addUpsample: Bool,
+         groups: Int, activation: Activation) {
+        resnets = (0..<layers).map { i in
+            ResnetBlock2D(scope["resnets"][i], inChannels: i == 0 ? inChannels : outChannels, outChannels: outChannels,
+                          timeEmbeddingChannels: nil, groups: groups, epsilon: 1e-6, activation: activation)
+        }
+        upsampler = addUpsample ? Upsample2D(scope["upsamplers"][0], channels: outChannels) : nil
+    }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let hidden = resnets.reduce(x) { $1($0) }
+        return upsampler.map { $0(hidden) } ?? hidden
+    }
+}
+
+/// diffusers `UNetMidBlock2D` as the VAE uses it: resnet, (attention, resnet).
+struct VAEMidBlock {
+    let resnets: [ResnetBlock2D]
+    let attention: MultiHeadAttention?
+
+    init(_ scope: WeightScope, channels: Int, groups: Int, activation: Activation, addAttention: Bool) {
+        resnets = (0..<2).map { i in
+            ResnetBlock2D(scope["resnets"][i], inChannels: channels, outChannels: channels, timeEmbeddingChannels: nil,
+                          groups: groups, epsilon: 1e-6, activation: activation)
+        }
+        // attention_head_dim = channels, so one head spanning every channel.
+        attention = addAttention
+            ? MultiHeadAttention(scope["attentions"][0], queryDim: channels, heads: 1, headDim: channels, bias: true,
+                                 groupNorm: (groups, 1e-6), residualConnection: true)
+            : nil
+    }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        var hidden = resnets[0](x)
+        if let attention { hidden = attention.spatial(hidden) }
+        return resnets[1](hidden)
+    }
+}
