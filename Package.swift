@@ -31,9 +31,11 @@ let package = Package(
         .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: kernelSettings),
         .target(name: "Images", dependencies: ["CLibPNG", "CTurboJPEG"], swiftSettings: kernelSettings),
         .target(name: "Models", dependencies: ["Tensors", "SafeTensors"], swiftSettings: kernelSettings),
+        .target(name: "Random", dependencies: ["Tensors"], swiftSettings: kernelSettings),
+        .target(name: "Schedulers", dependencies: ["Tensors", "Random"], swiftSettings: kernelSettings),
 
         .executableTarget(name: "img2img", dependencies: [
-            "Tensors", "SafeTensors", "Images", "Models",
+            "Tensors", "SafeTensors", "Images", "Models", "Random", "Schedulers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "KernelBenchmarks", dependencies: ["Tensors"], path: "Benchmarks/KernelBenchmarks",
@@ -44,6 +46,8 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
+        .testTarget(name: "RandomTests", dependencies: ["Random", "TestSupport"]),
+        .testTarget(name: "SchedulersTests", dependencies: ["Schedulers", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,50 @@
+// The scheduler interface the pipelines use, as diffusers' schedulers expose it: `set_timesteps`,
+// `init_noise_sigma`, `scale_model_input`, `step`, `add_noise`, `order` and the img2img begin index.
+
+import Random
+import Tensors
+
+/// A diffusers noise scheduler: the timestep schedule and the update rule of one denoising step.
+/// Schedulers keep state between steps (step index, previous model outputs), so they are classes.
+public protocol Scheduler: AnyObject {
+    /// The config the scheduler was built from.
+    var config: SchedulerConfig { get }
+    /// Model evaluations per timestep entry (`order` in diffusers: 2 for Heun, 1 for most).
+    var order: Int { get }
+    /// The inference timesteps after `setTimesteps`, as diffusers' `scheduler.timesteps` (ints stored as Float).
+    var timesteps: [Float] { get }
+    /// The standard deviation of the initial noise (`init_noise_sigma`).
+    var initNoiseSigma: Float { get }
+
+    /// `set_timesteps(num_inference_steps)`.
+    func setTimesteps(_ steps: Int) throws
+    /// `set_begin_index(index)`: img2img starts the schedule part-way.
+    func setBeginIndex(_ index: Int)
+    /// `scale_model_input(sample, t)`.
+    func scaleModelInput(_ sample: Tensor, timestep: Float) -> Tensor
+    /// `step(model_output, t, sample, generator=…).prev_sample`; stochastic schedulers draw from `generator`.
+    func step(modelOutput: Tensor, timestep: Float, sample: Tensor, generator: RandomGenerator?) throws -> Tensor
+    /// `add_noise(original_samples, noise, timesteps)` for one timestep shared by the batch.
+    func addNoise(original: Tensor, noise: Tensor, timestep: Float) -> Tensor
+}
+
+/// A scheduler config value this engine does not implement, or a misuse of the scheduler.
+public enum SchedulerError: Error, CustomStringConvertible, Equatable {
+    case unknownClass(String, supported: [String])
+    case unsupported(scheduler: String, field: String, value: String, supported: String)
+    case invalidSteps(Int, reason: String)
+    case missingGenerator(scheduler: String)
+
+    public var description: String {
+        switch self {
+        case let .unknownClass(name, supported):
+            return "unknown scheduler `_class_name` \(name); supported: \(supported.joined(separator: ", "))"
+        case let .unsupported(scheduler, field, value, supported):
+            return "\(scheduler): `\(field)` = \(value) is not supported (supported: \(supported))"
+        case let .invalidSteps(steps, reason):
+            return "cannot use \(steps) inference steps: \(reason)"
+        case let .missingGenerator(scheduler):
+            return "\(scheduler) draws noise at each step and needs a random generator"
+        }
+    }
+}

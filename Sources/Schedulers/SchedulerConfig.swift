@@ -1,0 +1,114 @@
+// `scheduler/scheduler_config.json`: every field any supported scheduler reads, kept as the file gave it
+// (nil when absent), because defaults differ per scheduler class (diffusers' `from_config` semantics).
+
+import Foundation
+
+/// The fields of a diffusers scheduler config; each scheduler applies its own class's defaults.
+public struct SchedulerConfig: Decodable, Equatable {
+    public var className: String?
+    public var numTrainTimesteps: Int?
+    public var betaStart: Double?
+    public var betaEnd: Double?
+    public var betaSchedule: String?
+    public var trainedBetas: [Double]?
+    public var predictionType: String?
+    public var timestepSpacing: String?
+    public var stepsOffset: Int?
+    public var setAlphaToOne: Bool?
+    public var skipPrkSteps: Bool?
+    public var clipSample: Bool?
+    public var clipSampleRange: Double?
+    public var thresholding: Bool?
+    public var dynamicThresholdingRatio: Double?
+    public var sampleMaxValue: Double?
+    public var useKarrasSigmas: Bool?
+    public var useExponentialSigmas: Bool?
+    public var useBetaSigmas: Bool?
+    public var rescaleBetasZeroSnr: Bool?
+    public var interpolationType: String?
+    public var timestepType: String?
+    public var varianceType: String?
+    // Multistep solvers (DPM-Solver++, UniPC).
+    public var solverOrder: Int?
+    public var algorithmType: String?
+    public var solverType: String?
+    public var lowerOrderFinal: Bool?
+    public var eulerAtFinal: Bool?
+    public var finalSigmasType: String?
+    public var lambdaMinClipped: Double?
+    public var useLuLambdas: Bool?
+    public var predictX0: Bool?
+    public var solverP: String?
+    public var disableCorrector: [Int]?
+    // LCM.
+    public var originalInferenceSteps: Int?
+    public var timestepScaling: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case className = "_class_name", numTrainTimesteps = "num_train_timesteps", betaStart = "beta_start"
+        case betaEnd = "beta_end", betaSchedule = "beta_schedule", trainedBetas = "trained_betas"
+        case predictionType = "prediction_type", timestepSpacing = "timestep_spacing", stepsOffset = "steps_offset"
+        case setAlphaToOne = "set_alpha_to_one", skipPrkSteps = "skip_prk_steps", clipSample = "clip_sample"
+        case clipSampleRange = "clip_sample_range", thresholding, dynamicThresholdingRatio = "dynamic_thresholding_ratio"
+        case sampleMaxValue = "sample_max_value", useKarrasSigmas = "use_karras_sigmas"
+        case useExponentialSigmas = "use_exponential_sigmas", useBetaSigmas = "use_beta_sigmas"
+        case rescaleBetasZeroSnr = "rescale_betas_zero_snr", interpolationType = "interpolation_type"
+        case timestepType = "timestep_type", varianceType = "variance_type", solverOrder = "solver_order"
+        case algorithmType = "algorithm_type", solverType = "solver_type", lowerOrderFinal = "lower_order_final"
+        case eulerAtFinal = "eulerAtFinal", finalSigmasType = "final_sigmas_type"
+        case lambdaMinClipped = "lambda_min_clipped", useLuLambdas = "use_lu_lambdas", predictX0 = "predict_x0"
+        case solverP = "solver_p", disableCorrector = "disable_corrector"
+        case originalInferenceSteps = "original_inference_steps", timestepScaling = "timestep_scaling"
+    }
+
+    public init() {}
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func get<T: Decodable>(_ key: CodingKeys) throws -> T? {
+            // null and absent are the same here: the class default applies.
+            try c.decodeIfPresent(T.self, forKey: key)
+        }
+        className = try get(.className)
+        numTrainTimesteps = try get(.numTrainTimesteps)
+        betaStart = try get(.betaStart)
+        betaEnd = try get(.betaEnd)
+        betaSchedule = try get(.betaSchedule)
+        trainedBetas = try get(.trainedBetas)
+        predictionType = try get(.predictionType)
+        timestepSpacing = try get(.timestepSpacing)
+        stepsOffset = try get(.stepsOffset)
+        setAlphaToOne = try get(.setAlphaToOne)
+        skipPrkSteps = try get(.skipPrkSteps)
+        clipSample = try get(.clipSample)
+        clipSampleRange = try get(.clipSampleRange)
+        thresholding = try get(.thresholding)
+        dynamicThresholdingRatio = try get(.dynamicThresholdingRatio)
+        sampleMaxValue = try get(.sampleMaxValue)
+        useKarrasSigmas = try get(.useKarrasSigmas)
+        useExponentialSigmas = try get(.useExponentialSigmas)
+        useBetaSigmas = try get(.useBetaSigmas)
+        rescaleBetasZeroSnr = try get(.rescaleBetasZeroSnr)
+        interpolationType = try get(.interpolationType)
+        timestepType = try get(.timestepType)
+        varianceType = try get(.varianceType)
+        solverOrder = try get(.solverOrder)
+        algorithmType = try get(.algorithmType)
+        solverType = try get(.solverType)
+        lowerOrderFinal = try get(.lowerOrderFinal)
+        eulerAtFinal = try get(.eulerAtFinal)
+        finalSigmasType = try get(.finalSigmasType)
+        lambdaMinClipped = try get(.lambdaMinClipped)
+        useLuLambdas = try get(.useLuLambdas)
+        predictX0 = try get(.predictX0)
+        solverP = try get(.solverP)
+        disableCorrector = try get(.disableCorrector)
+        originalInferenceSteps = try get(.originalInferenceSteps)
+        timestepScaling = try get(.timestepScaling)
+    }
+
+    /// Reads `scheduler_config.json`.
+    public static func load(_ url: URL) throws -> SchedulerConfig {
+        try JSONDecoder().decode(SchedulerConfig.self, from: Data(contentsOf: url))
+    }
+}

@@ -1,0 +1,2 @@
+import XCTest
+final class SmokeRandomTests: XCTestCase { func testNothing() {} }
