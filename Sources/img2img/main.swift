@@ -1,3 +1,5 @@
+// The `img2img` command-line tool: one subcommand per file in this folder.
+
 import ArgumentParser
 
 /// The img2img command-line tool: Stable Diffusion image-to-image on the CPU.
@@ -5,7 +7,7 @@ struct Img2Img: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "img2img",
         abstract: "A CPU reference engine for Stable Diffusion image-to-image.",
-        subcommands: [])
+        subcommands: [InspectCommand.self, ParityUNetCommand.self])
 }
 
 Img2Img.main()
