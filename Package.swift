@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "Images", targets: ["Images"]),
+        .library(name: "Tokenizers", targets: ["Tokenizers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,6 +30,7 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
         .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: kernelSettings),
         .target(name: "Images", dependencies: ["CLibPNG", "CTurboJPEG"], swiftSettings: kernelSettings),
+        .target(name: "Tokenizers", dependencies: [], swiftSettings: kernelSettings),
 
         .executableTarget(name: "img2img", dependencies: [
             "Tensors", "SafeTensors", "Images",
@@ -41,6 +43,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "TestSupport"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
     ],
     swiftLanguageModes: [.v5]
 )
