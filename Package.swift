@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "Images", targets: ["Images"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Tokenizers", targets: ["Tokenizers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,9 +34,10 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensors", "SafeTensors"], swiftSettings: kernelSettings),
         .target(name: "Random", dependencies: ["Tensors"], swiftSettings: kernelSettings),
         .target(name: "Schedulers", dependencies: ["Tensors", "Random"], swiftSettings: kernelSettings),
+        .target(name: "Tokenizers", dependencies: [], swiftSettings: kernelSettings),
 
         .executableTarget(name: "img2img", dependencies: [
-            "Tensors", "SafeTensors", "Images", "Models", "Random", "Schedulers",
+            "Tensors", "SafeTensors", "Images", "Models", "Random", "Schedulers", "Tokenizers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "KernelBenchmarks", dependencies: ["Tensors"], path: "Benchmarks/KernelBenchmarks",
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "RandomTests", dependencies: ["Random", "TestSupport"]),
         .testTarget(name: "SchedulersTests", dependencies: ["Schedulers", "TestSupport"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
     ],
     swiftLanguageModes: [.v5]
 )
