@@ -7,7 +7,7 @@ struct Img2Img: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "img2img",
         abstract: "A CPU reference engine for Stable Diffusion image-to-image.",
-        subcommands: [InspectCommand.self, ParityUNetCommand.self])
+        subcommands: [TokenizeCommand.self, InspectCommand.self, ParityUNetCommand.self])
 }
 
 Img2Img.main()
