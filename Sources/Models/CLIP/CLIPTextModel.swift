@@ -130,6 +130,9 @@ public struct CLIPTextModel {
                               textEmbeds: projection.map { $0(pooled) })
     }
 
+    /// The final layer norm alone (diffusers applies it to `hidden_states[-(clip_skip + 1)]`).
+    public func finalLayerNorm(_ states: Tensor) -> Tensor { finalNorm(states) }
+
     /// The pooled position: the first maximal id when `eos_token_id` is the legacy 2 (transformers' quirk),
     /// else the first occurrence of `eos_token_id` (0 when absent, as `argmax` of all-false gives).
     func eosPosition(_ ids: [Int]) -> Int {

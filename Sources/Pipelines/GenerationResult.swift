@@ -1,0 +1,26 @@
+// What a generation returns, and the options that are not part of the API request.
+
+import Foundation
+import Images
+import Random
+
+/// One generated image with the seed that made it and the safety checker's verdict.
+public struct GeneratedImage: Sendable {
+    public let image: RGBImage
+    public let seed: UInt64
+    public let nsfw: Bool
+}
+
+/// How to run a request: choices of the deployment or the CLI, not of the API caller.
+public struct GenerationOptions {
+    /// Which torch generator the seeds reproduce (`cuda` gives what the runner on a GPU gives).
+    public var rng: RandomSource = .cuda
+    /// A scheduler `_class_name` replacing the model's (and the runner's) choice.
+    public var schedulerOverride: String?
+    /// Collects intermediate tensors when set.
+    public var dump: TensorDump?
+    /// Called after every denoising step of image `image`; return false to cancel.
+    public var onStep: ((_ image: Int, _ step: DenoisingStep) -> Bool)?
+
+    public init() {}
+}

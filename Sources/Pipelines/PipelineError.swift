@@ -1,0 +1,16 @@
+// The errors a generation can end with, each with a message a user can act on.
+
+/// A generation request or model folder the pipeline cannot serve.
+public enum PipelineError: Error, CustomStringConvertible, Equatable {
+    case invalidInput(String)
+    case unsupportedModel(String)
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case let .invalidInput(message): return message
+        case let .unsupportedModel(message): return message
+        case .cancelled: return "the generation was cancelled"
+        }
+    }
+}
