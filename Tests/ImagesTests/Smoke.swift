@@ -1,2 +1,0 @@
-import XCTest
-final class SmokeImagesTests: XCTestCase { func testNothing() {} }
