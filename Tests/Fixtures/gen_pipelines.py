@@ -116,6 +116,9 @@ def run_case(out, cases, name, pipe, model, image_path, request, scheduler_class
         kwargs["strength"] = request["strength"]
         if request.get("clip_skip") is not None:
             kwargs["clip_skip"] = request["clip_skip"]
+            # diffusers 0.42.1 reaches the final norm through `text_encoder.text_model`, which transformers 5
+            # no longer has: point it at the model itself (outside module registration) to run that path.
+            object.__setattr__(pipe.text_encoder, "text_model", pipe.text_encoder)
     result = pipe(**kwargs, output_type="np")
     pixels = (result.images[0] * 255).round().astype(np.uint8)
     Image.fromarray(pixels, "RGB").save(out / f"{name}.png")
