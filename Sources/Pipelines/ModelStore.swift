@@ -35,13 +35,13 @@ public struct ModelStore: Sendable {
         }
     }
 
-    /// The folder for `reference`: an existing directory path is used as is; anything else must be an id
-    /// `org/name` (or `name`) found under the root.
+    /// The folder for `reference`: a path to a model folder (one with `model_index.json`) is used as is;
+    /// anything else must be an id `org/name` (or `name`) found under the root.
     public func resolve(_ reference: String) throws -> URL {
         var isDirectory: ObjCBool = false
-        if (reference.hasPrefix("/") || reference.hasPrefix(".")),
-           FileManager.default.fileExists(atPath: reference, isDirectory: &isDirectory), isDirectory.boolValue {
-            return URL(fileURLWithPath: reference)
+        let asPath = URL(fileURLWithPath: reference)
+        if FileManager.default.fileExists(atPath: asPath.appendingPathComponent("model_index.json").path) {
+            return asPath
         }
         let parts = try ModelStore.validatedParts(of: reference)
         let plain = parts.reduce(root) { $0.appendingPathComponent($1) }

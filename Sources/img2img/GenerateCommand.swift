@@ -1,0 +1,80 @@
+// `img2img generate`: one image-to-image request from the command line, with the API's parameters, the
+// runner's defaults, a progress bar, and optional tensor dumps for stage-by-stage comparison with diffusers.
+
+import ArgumentParser
+import Foundation
+import Images
+import Pipelines
+import Random
+
+/// Runs the image-to-image pipeline on a file and writes the result as PNG.
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate", abstract: "Transform an image with a prompt (Stable Diffusion img2img or InstructPix2Pix).")
+
+    @Option(help: "Input image (PNG or JPEG).") var image: String
+    @Option(help: "The prompt.") var prompt: String
+    @Option(help: "A model folder or Hugging Face id (default: the bundled test model).") var model: String?
+    @Option(help: "Model root for ids (default $MODEL_DIR, else ~/.lpData/models).") var modelDir: String?
+    @Option(help: "Negative prompt.") var negativePrompt: String = ""
+    @Option(help: "How much to transform the image, in [0, 1].") var strength: Float = 0.8
+    @Option(help: "Classifier-free guidance scale.") var guidanceScale: Float = 7.5
+    @Option(help: "Image guidance scale (InstructPix2Pix).") var imageGuidanceScale: Float = 1.5
+    @Option(help: "Denoising steps (< 1: the pipeline's default).") var steps: Int = 100
+    @Option(help: "Seed; image i uses seed + i (default: random).") var seed: UInt64?
+    @Option(help: "Number of images.") var numImages: Int = 1
+    @Option(help: "Generator to reproduce: cuda (the runner on a GPU) or cpu (torch CPU).") var rng: RandomSource = .cuda
+    @Option(help: "Scheduler class name replacing the model's (e.g. EulerDiscreteScheduler).") var scheduler: String?
+    @Option(help: "Text encoder layers to skip from the end (diffusers clip_skip).") var clipSkip: Int?
+    @Option(help: "Output PNG; several images become OUT-0.png, OUT-1.png, …") var output: String = "output.png"
+    @Option(help: "Write every intermediate tensor to DIR/dump.safetensors.") var dump: String?
+    @Flag(help: "No progress bar.") var quiet = false
+
+    func run() throws {
+        let store = ModelStore(root: modelDir)
+        let reference = model ?? BundledModel.path
+        let folder = try store.resolve(reference)
+        let pipeline = try StableDiffusionPipeline(folder: folder, modelID: model ?? BundledModel.id)
+        let input = try ImageDecoder.decode(Data(contentsOf: URL(fileURLWithPath: image)))
+
+        var request = GenerationRequest(prompt: prompt)
+        request.negativePrompt = negativePrompt
+        request.strength = strength
+        request.guidanceScale = guidanceScale
+        request.imageGuidanceScale = imageGuidanceScale
+        request.numInferenceSteps = steps
+        request.numImagesPerPrompt = numImages
+        request.seed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        request.clipSkip = clipSkip
+
+        var options = GenerationOptions()
+        options.rng = rng
+        options.schedulerOverride = scheduler
+        let tensors = dump.map { _ in TensorDump() }
+        options.dump = tensors
+        let bar = ProgressBar(label: "generating", quiet: quiet)
+        options.onStep = { _, step in bar.update(done: step.index + 1, total: step.count); return true }
+
+        let images = try pipeline.generate(image: input, request: request, options: options)
+        for (i, generated) in images.enumerated() {
+            let path = images.count == 1 ? output : Self.numbered(output, i)
+            try Data(generated.pngData()).write(to: URL(fileURLWithPath: path))
+            print("\(path)  seed \(request.seed &+ UInt64(i))")
+        }
+        if let dump, let tensors {
+            try FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true)
+            let url = URL(fileURLWithPath: dump).appendingPathComponent("dump.safetensors")
+            try tensors.write(to: url)
+            print("\(url.path)  \(tensors.entries.count) tensors")
+        }
+    }
+
+    /// `out.png` → `out-3.png`.
+    static func numbered(_ path: String, _ index: Int) -> String {
+        let url = URL(fileURLWithPath: path)
+        let ext = url.pathExtension.isEmpty ? "png" : url.pathExtension
+        return url.deletingPathExtension().path + "-\(index).\(ext)"
+    }
+}
+
+extension RandomSource: ExpressibleByArgument {}

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Writes weights/tiny-sd: the small bundled test model (random weights, SD1.x architecture in miniature,
+diffusers layout, the real CLIP tokenizer). It proves the pipeline end to end; it does not make pretty
+pictures. Deterministic: running it again gives the same files.
+
+    python weights/make_tiny_sd.py
+"""
+import pathlib
+import shutil
+
+import torch
+from diffusers import (AutoencoderKL, PNDMScheduler, StableDiffusionImg2ImgPipeline, UNet2DConditionModel)
+from safetensors.torch import load_file, save_file
+from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+HERE = pathlib.Path(__file__).resolve().parent
+OUT = HERE / "tiny-sd"
+TOKENIZER = HERE / "clip-tokenizer"
+
+
+def main():
+    torch.manual_seed(0)
+    tokenizer = CLIPTokenizer.from_pretrained(TOKENIZER, model_max_length=77)
+    text_encoder = CLIPTextModel(CLIPTextConfig(
+        vocab_size=49408, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        max_position_embeddings=77, hidden_act="quick_gelu", eos_token_id=2)).eval()
+    unet = UNet2DConditionModel(
+        sample_size=64, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=32, attention_head_dim=4, norm_num_groups=8).eval()
+    vae = AutoencoderKL(
+        in_channels=3, out_channels=3, down_block_types=("DownEncoderBlock2D",) * 4,
+        up_block_types=("UpDecoderBlock2D",) * 4, block_out_channels=(8, 16, 16, 16), layers_per_block=1,
+        latent_channels=4, norm_num_groups=8, sample_size=512).eval()
+    scheduler = PNDMScheduler(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012,
+                              beta_schedule="scaled_linear", steps_offset=1, set_alpha_to_one=False,
+                              skip_prk_steps=True)
+    pipe = StableDiffusionImg2ImgPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
+                                          scheduler=scheduler, safety_checker=None, feature_extractor=None,
+                                          requires_safety_checker=False)
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    pipe.save_pretrained(OUT, safe_serialization=True)
+    # Keep the repository small: the weights as F16 (the engine widens them to F32 at load), the text
+    # encoder keys in the Hub's `text_model.` form, and the tokenizer files as the Hub ships them.
+    for path in OUT.glob("*/*.safetensors"):
+        state = load_file(path)
+        if path.parent.name == "text_encoder":
+            state = {k if k.startswith("text_model.") else "text_model." + k: v for k, v in state.items()}
+        save_file({k: v.to(torch.float16).contiguous() for k, v in state.items()}, path, metadata={"format": "pt"})
+    shutil.rmtree(OUT / "tokenizer")
+    shutil.copytree(TOKENIZER, OUT / "tokenizer")
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
