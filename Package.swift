@@ -34,10 +34,12 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensors", "SafeTensors"], swiftSettings: kernelSettings),
         .target(name: "Random", dependencies: ["Tensors"], swiftSettings: kernelSettings),
         .target(name: "Schedulers", dependencies: ["Tensors", "Random"], swiftSettings: kernelSettings),
+        .target(name: "Pipelines", dependencies: ["Tensors", "SafeTensors", "Images", "Tokenizers", "Models", "Random",
+                                                  "Schedulers"], swiftSettings: kernelSettings),
         .target(name: "Tokenizers", dependencies: [], swiftSettings: kernelSettings),
 
         .executableTarget(name: "img2img", dependencies: [
-            "Tensors", "SafeTensors", "Images", "Models", "Random", "Schedulers", "Tokenizers",
+            "Tensors", "SafeTensors", "Images", "Models", "Random", "Schedulers", "Tokenizers", "Pipelines",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "KernelBenchmarks", dependencies: ["Tensors"], path: "Benchmarks/KernelBenchmarks",
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "RandomTests", dependencies: ["Random", "TestSupport"]),
         .testTarget(name: "SchedulersTests", dependencies: ["Schedulers", "TestSupport"]),
+        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
     ],
     swiftLanguageModes: [.v5]

@@ -3,6 +3,7 @@
 import Foundation
 import Images
 import Random
+import Schedulers
 
 /// One generated image with the seed that made it and the safety checker's verdict.
 public struct GeneratedImage: Sendable {
@@ -17,6 +18,8 @@ public struct GenerationOptions {
     public var rng: RandomSource = .cuda
     /// A scheduler `_class_name` replacing the model's (and the runner's) choice.
     public var schedulerOverride: String?
+    /// A whole scheduler config replacing the model's (as `Scheduler.from_config(..., **overrides)` gives).
+    public var schedulerConfig: SchedulerConfig?
     /// Collects intermediate tensors when set.
     public var dump: TensorDump?
     /// Called after every denoising step of image `image`; return false to cancel.

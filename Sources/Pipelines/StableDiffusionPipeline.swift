@@ -69,7 +69,7 @@ public final class StableDiffusionPipeline {
 
     /// A fresh scheduler for one image: the model's config, with the runner's or the caller's class swap.
     func makeRunScheduler(options: GenerationOptions) throws -> Scheduler {
-        var config = schedulerConfig
+        var config = options.schedulerConfig ?? schedulerConfig
         if let name = options.schedulerOverride ?? RunnerRules.schedulerOverride(modelID: modelID) {
             config.className = name
         }

@@ -97,9 +97,41 @@ def input_image(out: pathlib.Path, name: str, width: int, height: int, seed: int
     return path
 
 
-def run_case(out, cases, name, pipe, model, image_path, request, scheduler_class=None, scheduler_overrides=None):
+def attach_dump(pipe, dump, guidance_scale):
+    """Records the stages our `--dump` writes, under the same names, by wrapping the pipeline's parts."""
+    unet_forward, add_noise, vae_encode = pipe.unet.forward, pipe.scheduler.add_noise, pipe.vae.encode
+    calls = {"unet": 0}
+
+    def unet(sample, t, *args, **kwargs):
+        i = calls["unet"]
+        calls["unet"] += 1
+        dump[f"step{i}.model_input"] = sample.detach().clone()
+        out = unet_forward(sample, t, *args, **kwargs)
+        pred = out[0] if isinstance(out, tuple) else out.sample
+        uncond, text = pred.chunk(2)
+        dump[f"step{i}.noise_pred"] = (uncond + guidance_scale * (text - uncond)).detach().clone()
+        if i == 0:
+            dump["prompt_embeds"] = kwargs["encoder_hidden_states"].detach().clone()
+        return out
+
+    def noise(original_samples, noise, timesteps):
+        dump["image_latents"], dump["noise"] = original_samples.clone(), noise.clone()
+        dump["latents"] = add_noise(original_samples, noise, timesteps)
+        return dump["latents"].clone()
+
+    def encode(image, *args, **kwargs):
+        dump["image"] = image.detach().clone()
+        return vae_encode(image, *args, **kwargs)
+
+    pipe.unet.forward, pipe.scheduler.add_noise, pipe.vae.encode = unet, noise, encode
+
+
+def run_case(out, cases, name, pipe, model, image_path, request, scheduler_class=None, scheduler_overrides=None,
+             dump=None):
     if scheduler_class is not None:
         pipe.scheduler = scheduler_class.from_config(pipe.scheduler.config, **(scheduler_overrides or {}))
+    if dump is not None:
+        attach_dump(pipe, dump, request["guidance_scale"])
     steps = {}
 
     def record(pipeline, i, t, kwargs):
@@ -122,6 +154,11 @@ def run_case(out, cases, name, pipe, model, image_path, request, scheduler_class
     result = pipe(**kwargs, output_type="np")
     pixels = (result.images[0] * 255).round().astype(np.uint8)
     Image.fromarray(pixels, "RGB").save(out / f"{name}.png")
+    if dump is not None:
+        del pipe.unet.forward, pipe.vae.encode
+        dump["timesteps"] = pipe.scheduler.timesteps[-len(steps):].float()
+        dump.update({f"step{i}.latents": steps[f"latents.step{i}"] for i in range(len(steps))})
+        save_file({k: v.contiguous() for k, v in dump.items()}, out / f"{name}.dump.safetensors")
     tensors = dict(steps)
     tensors["final_latents"] = steps[f"latents.step{len(steps) - 1}"].clone()
     tensors["image"] = torch.from_numpy(pixels.astype(np.float32))
@@ -146,8 +183,9 @@ def generate(out_dir: pathlib.Path):
     cases = []
     base = dict(prompt="a red fox in the snow, highly detailed", negative_prompt="", strength=0.75,
                 guidance_scale=7.5, image_guidance_scale=1.5, num_inference_steps=10, seed=42)
-    run_case(out_dir, cases, "sd1_pndm_negative", sd1, "sd1", square,
-             base | dict(negative_prompt="blurry, low quality"))
+    run_case(out_dir, cases, "sd1_pndm_negative", StableDiffusionImg2ImgPipeline.from_pretrained(
+                 out_dir / "models" / "sd1", safety_checker=None, requires_safety_checker=False),
+             "sd1", square, base | dict(negative_prompt="blurry, low quality"), dump={})
     run_case(out_dir, cases, "sd2_ddim_vpred", sd2, "sd2", square, base | dict(seed=7, strength=0.6))
     run_case(out_dir, cases, "sd1_euler_trailing_turbo", sd1, "sd1", square,
              base | dict(num_inference_steps=2, strength=0.5, guidance_scale=0.0),

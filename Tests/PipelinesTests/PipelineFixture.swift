@@ -1,0 +1,71 @@
+// Loads the end-to-end cases written by Tests/Fixtures/gen_pipelines.py and runs one through our pipeline.
+
+import Foundation
+import Images
+import Pipelines
+import Random
+import Schedulers
+import Tensors
+import TestSupport
+
+/// One golden diffusers run: its model, input, request and scheduler, and what diffusers produced.
+struct PipelineCase {
+    let name: String
+    let model: String
+    let image: String
+    let request: GenerationRequest
+    let scheduler: SchedulerConfig
+
+    static func all() throws -> [PipelineCase] {
+        let data = try Data(contentsOf: Fixtures.url("pipelines/cases.json"))
+        let entries = try JSONSerialization.jsonObject(with: data) as! [[String: Any]]
+        return try entries.map { entry in
+            let fields = entry["request"] as! [String: Any]
+            var request = GenerationRequest(prompt: fields["prompt"] as! String)
+            request.negativePrompt = fields["negative_prompt"] as? String ?? ""
+            request.strength = (fields["strength"] as! NSNumber).floatValue
+            request.guidanceScale = (fields["guidance_scale"] as! NSNumber).floatValue
+            request.imageGuidanceScale = (fields["image_guidance_scale"] as! NSNumber).floatValue
+            request.numInferenceSteps = (fields["num_inference_steps"] as! NSNumber).intValue
+            request.seed = (fields["seed"] as! NSNumber).uint64Value
+            request.clipSkip = (fields["clip_skip"] as? NSNumber)?.intValue
+            let schedulerJSON = try JSONSerialization.data(withJSONObject: entry["scheduler"]!)
+            return PipelineCase(name: entry["name"] as! String, model: entry["model"] as! String,
+                                image: entry["image"] as! String, request: request,
+                                scheduler: try JSONDecoder().decode(SchedulerConfig.self, from: schedulerJSON))
+        }
+    }
+
+    static func named(_ name: String) throws -> PipelineCase {
+        try all().first { $0.name == name }!
+    }
+
+    /// Runs the case with torch's CPU generator; returns our image and the dump of every stage.
+    func run() throws -> (RGBImage, TensorDump) {
+        let pipeline = try StableDiffusionPipeline(folder: Fixtures.url("pipelines/models/\(model)"), modelID: model)
+        let input = try ImageDecoder.decode(Data(contentsOf: Fixtures.url("pipelines/\(image)")))
+        var options = GenerationOptions()
+        options.rng = .cpu
+        options.schedulerConfig = scheduler
+        let dump = TensorDump()
+        options.dump = dump
+        let images = try pipeline.generate(image: input, request: request, options: options)
+        return (images[0], dump)
+    }
+
+    /// diffusers' outputs for this case.
+    func expected() throws -> [String: Tensor] { try Fixtures.tensors("pipelines/\(name).safetensors") }
+
+    func expectedImage() throws -> RGBImage {
+        try ImageDecoder.decode(Data(contentsOf: Fixtures.url("pipelines/\(name).png")))
+    }
+}
+
+/// Peak signal-to-noise ratio of two RGB8 images in dB (infinity when identical).
+func psnr(_ a: RGBImage, _ b: RGBImage) -> Double {
+    precondition(a.width == b.width && a.height == b.height)
+    var squared = 0.0
+    for (x, y) in zip(a.pixels, b.pixels) { squared += pow(Double(x) - Double(y), 2) }
+    let mse = squared / Double(a.pixels.count)
+    return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
+}
