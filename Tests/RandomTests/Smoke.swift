@@ -1,2 +1,0 @@
-import XCTest
-final class SmokeRandomTests: XCTestCase { func testNothing() {} }
