@@ -1,5 +1,6 @@
-// CLIP's text cleanup as transformers' CLIPTokenizer configures it: NFC, every whitespace run → one space,
-// then lowercase (per scalar, full Unicode mapping, as Rust's char::to_lowercase). Nothing is stripped.
+// CLIP's text cleanup as transformers' CLIPTokenizer configures it: NFC (with the reference's Unicode 9.0
+// data, see CanonicalComposition), every whitespace run → one space, then lowercase (per scalar, full Unicode
+// mapping, as Rust's char::to_lowercase). Nothing is stripped.
 
 import Foundation
 
@@ -7,9 +8,7 @@ import Foundation
 enum CLIPNormalizer {
     /// Normalises `scalars` the way the reference tokenizer does before pre-tokenization.
     static func normalize(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        var text = String.UnicodeScalarView()
-        text.append(contentsOf: scalars)
-        let composed = String(text).precomposedStringWithCanonicalMapping.unicodeScalars
+        let composed = CanonicalComposition.nfc(scalars)
         var result: [Unicode.Scalar] = []
         result.reserveCapacity(composed.count)
         var previousWasSpace = false

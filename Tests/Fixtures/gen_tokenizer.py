@@ -1,5 +1,8 @@
 """Tokenizer fixtures: the ids transformers' CLIPTokenizer gives for a list of tricky prompts.
 
+The prompts (hand-written categories, every scalar the reference NFD decomposes, seeded random strings) come
+from tokenizer_prompts.py.
+
 Written into Tests/Fixtures/tokenizer/:
   variants/<name>/{special_tokens_map.json, tokenizer_config.json}
       special-token files as SD checkpoints ship them; the tests pair each with weights/clip-tokenizer's
@@ -10,8 +13,8 @@ Written into Tests/Fixtures/tokenizer/:
         sd2-decoder  the same with pad "!" (id 0) listed in added_tokens_decoder
         bare         no special-token files at all (CLIPTokenizer's defaults)
   full.json
-      {"prompts": [...], "variants": {name: {"pad_token_id", "model_max_length", "ids": [[77 ids] per prompt],
-       "content_ids": [[ids without BOS/EOS/padding, untruncated] per prompt]}}}
+      {"prompts": [...], "variants": {name: {"pad_token_id", "model_max_length", "max_length" (77),
+       "ids": [[max_length ids, trailing pad ids cut off] per prompt], "content_ids": [[ids without BOS/EOS/padding, untruncated] per prompt]}}}
   small-vocab/{vocab.json, merges.txt, special_tokens_map.json, tokenizer_config.json}
       a small CLIP tokenizer: the first SMALL_MERGES merges, without the byte symbols of a few UTF-8 lead bytes
       (so CJK and emoji hit the unknown token), SD 2.x special tokens
@@ -21,6 +24,8 @@ Written into Tests/Fixtures/tokenizer/:
       {"prompts": [...], "forms": {"small-vocab": {...}, "small-json": {...}}} with the fields of full.json
 
 Every encoding uses padding="max_length", truncation=True, max_length=77, as the diffusers pipelines do.
+To keep the files small, "ids" rows omit their trailing run of pad_token_id (with pad = EOS the EOS goes too);
+appending pad_token_id up to max_length restores transformers' row exactly (asserted when written).
 """
 import json
 import pathlib
@@ -28,6 +33,8 @@ import shutil
 import tempfile
 
 from transformers import CLIPTokenizer
+
+import tokenizer_prompts
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CLIP_FILES = REPO / "weights" / "clip-tokenizer"
@@ -39,54 +46,7 @@ SMALL_MISSING_BYTES = [0xE3, 0xF0]
 BOS = "<|startoftext|>"
 EOS = "<|endoftext|>"
 
-PROMPTS = [
-    "",
-    " ",
-    "a photo of an astronaut riding a horse on mars",
-    "A PHOTO of a Cat",
-    "a very long prompt with many many words, " * 12,
-    " ".join(["cat"] * 75),
-    " ".join(["cat"] * 76),
-    "café",
-    "cafe\u0301",
-    "\u0041\u030a and \u212b and \u00c5",
-    "東京タワーの夜景",
-    "中文提示词，标点。",
-    "🐱🚀 cat astronaut 👩\u200d👩\u200d👧 family 🏳\ufe0f\u200d🌈",
-    "1234 and 3.14159 and ２０２４",
-    "it's, they're, we've, I'M, you'll, he'd, don't, IT'S",
-    "it\u2019s curly",
-    "'s alone, ''quoted'', 'll've, !'s",
-    "hello, world! (masterpiece:1.2) [best quality] {a|b}",
-    "!!!",
-    "wow!",
-    "! ! !",
-    "!",
-    "MiXeD CaSe ÉCOLE",
-    "tabs\tand\nnewlines\r\n\u00a0nbsp\u2003emsp\u3000ideographic\u2028line\x1cfs\x85nel",
-    "&amp; &lt;b&gt; <b>bold</b> &#39;",
-    "İstanbul DİYARBAKIR ıi",
-    "ligatures \ufb01 \ufb02 \ufb00 Œuvre æ",
-    "zero\u200bwidth\u200cjoiner\u200d\ufeffbom",
-    "control\x00chars\x07\x1b[31m\x7f",
-    "ΟΔΟΣ σίσυφος ΣΊΣΥΦΟΣ",
-    "<|endoftext|>",
-    "<|ENDOFTEXT|>",
-    "a<|startoftext|>b",
-    "x <|endoftext|> y <|STARTOFTEXT|>",
-    "\u01c4 \u01c5 \u01c6 titlecase, \u1e9e \u00df straße",
-    "\u216b \u00bd \u00b2 \u2460",
-    "한국어 and \u1112\u1161\u11ab",
-    "Привет, мир!",
-    "عربي mixed RTL",
-    "हिन्दी देवनागरी",
-    "a\u0300\u0301 stacked combining",
-    "C++ & C# 100% snake_case kebab-case dot.case",
-    "https://example.com/path?q=1&x=2",
-    "   leading and trailing   spaces   ",
-    "\ua7ce\ua7cf new in Unicode 17, \U00011de0\U00011de1, \u1c89 new in 16",
-    "x" * 200,
-]
+PROMPTS = tokenizer_prompts.prompts()
 
 SPECIAL = {"content": None, "lstrip": False, "normalized": True, "rstrip": False, "single_word": False}
 
@@ -142,6 +102,16 @@ def write_json(path: pathlib.Path, value, indent=2) -> None:
     path.write_text(json.dumps(value, indent=indent, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def without_padding(row: list[int], pad_id: int) -> list[int]:
+    """`row` with its trailing run of pad ids cut off; appending pad ids up to MAX_LENGTH restores it."""
+    end = len(row)
+    while end > 0 and row[end - 1] == pad_id:
+        end -= 1
+    cut = row[:end]
+    assert cut + [pad_id] * (MAX_LENGTH - len(cut)) == row
+    return cut
+
+
 def encodings(folder: pathlib.Path, prompts: list[str]) -> dict:
     tokenizer = CLIPTokenizer.from_pretrained(str(folder))
     ids = [
@@ -152,14 +122,22 @@ def encodings(folder: pathlib.Path, prompts: list[str]) -> dict:
     return {
         "pad_token_id": tokenizer.pad_token_id,
         "model_max_length": min(tokenizer.model_max_length, 10**9),
-        "ids": ids,
+        "max_length": MAX_LENGTH,
+        "ids": [without_padding(row, tokenizer.pad_token_id) for row in ids],
         "content_ids": content,
     }
 
 
-def compact(value: dict) -> str:
-    """JSON with one encoding per line, so diffs of regenerated fixtures stay readable."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("],[", "],\n[")
+def compact(value, indent: str = "") -> str:
+    """JSON with one prompt or one encoding per line, so diffs of regenerated fixtures stay readable."""
+    if isinstance(value, dict):
+        inner = indent + " "
+        items = [f"{inner}{json.dumps(k)}:{compact(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list) and value and isinstance(value[0], (list, str)):
+        rows = [json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in value]
+        return "[\n" + ",\n".join(rows) + "\n" + indent + "]"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def full_fixtures(out_dir: pathlib.Path) -> None:

@@ -8,14 +8,30 @@ import XCTest
 struct ExpectedEncodings: Decodable {
     let padTokenID: Int
     let modelMaxLength: Int
+    /// The `max_length` the prompts were encoded with (77).
+    let maxLength: Int
+    /// transformers' `maxLength` ids per prompt (stored without their trailing pad ids, restored here).
     let ids: [[Int]]
     let contentIDs: [[Int]]
 
     enum CodingKeys: String, CodingKey {
         case padTokenID = "pad_token_id"
         case modelMaxLength = "model_max_length"
+        case maxLength = "max_length"
         case ids
         case contentIDs = "content_ids"
+    }
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        padTokenID = try container.decode(Int.self, forKey: .padTokenID)
+        modelMaxLength = try container.decode(Int.self, forKey: .modelMaxLength)
+        maxLength = try container.decode(Int.self, forKey: .maxLength)
+        contentIDs = try container.decode([[Int]].self, forKey: .contentIDs)
+        let unpadded = try container.decode([[Int]].self, forKey: .ids)
+        ids = unpadded.map { [padTokenID, maxLength] row in
+            row + Array(repeating: padTokenID, count: max(0, maxLength - row.count))
+        }
     }
 }
 
