@@ -67,7 +67,7 @@ public final class EulerDiscreteScheduler: Scheduler {
                                         scheduler: name)
         timestepType = try parseOption(config.timestepType ?? "discrete", field: "timestep_type", scheduler: name)
         finalSigma = try parseOption(config.finalSigmasType ?? "zero", field: "final_sigmas_type", scheduler: name)
-        sigmaRamp = try SigmaRamp(config: config, scheduler: name, readsSigmaBounds: true)
+        sigmaRamp = try SigmaRamp(config: config, scheduler: name, karrasReadsBounds: true)
 
         let trainingSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
         sigmas = trainingSigmas.reversed() + [0]

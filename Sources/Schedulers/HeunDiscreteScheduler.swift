@@ -43,7 +43,7 @@ public final class HeunDiscreteScheduler: Scheduler {
         predictionType = try PredictionType(configValue: config.predictionType ?? "epsilon", scheduler: name,
                                             supported: [.epsilon, .vPrediction, .sample])
         clipRange = (config.clipSample ?? false) ? Float(config.clipSampleRange ?? 1.0) : nil
-        sigmaRamp = try SigmaRamp(config: config, scheduler: name, readsSigmaBounds: false)
+        sigmaRamp = try SigmaRamp(config: config, scheduler: name, karrasReadsBounds: true)
         try setTimesteps(numTrainTimesteps)
     }
 

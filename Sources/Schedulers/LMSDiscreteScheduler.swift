@@ -44,7 +44,7 @@ public final class LMSDiscreteScheduler: Scheduler {
         stepsOffset = config.stepsOffset ?? 0
         predictionType = try PredictionType(configValue: config.predictionType ?? "epsilon", scheduler: name,
                                             supported: [.epsilon, .vPrediction, .sample])
-        sigmaRamp = try SigmaRamp(config: config, scheduler: name, readsSigmaBounds: false)
+        sigmaRamp = try SigmaRamp(config: config, scheduler: name, karrasReadsBounds: false)
         try setTimesteps(numTrainTimesteps)
     }
 

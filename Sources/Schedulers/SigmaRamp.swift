@@ -1,6 +1,6 @@
 // The optional σ re-spacing of the sigma schedulers: `use_karras_sigmas`, `use_exponential_sigmas`
 // (`use_beta_sigmas` needs SciPy's beta quantile and is rejected), between the interpolated σ_min and σ_max
-// or the config's `sigma_min` / `sigma_max` where the class reads them.
+// or the config's `sigma_min` / `sigma_max` when the file has them (LMS's Karras ramp ignores them).
 
 import Tensors
 
@@ -8,12 +8,13 @@ import Tensors
 struct SigmaRamp {
     enum Kind { case interpolated, karras, exponential }
     let kind: Kind
-    /// Config overrides of the ramp ends (only EulerDiscreteScheduler has these fields).
+    /// Config overrides of the ramp ends (diffusers reads them with `hasattr(self.config, "sigma_min")`).
     let sigmaMin: Double?
     let sigmaMax: Double?
 
     /// Reads the `use_*_sigmas` flags; more than one, or beta sigmas, is an `unsupported` error.
-    init(config: SchedulerConfig, scheduler: String, readsSigmaBounds: Bool) throws {
+    /// `karrasReadsBounds` is false for LMS, whose Karras ramp always spans the interpolated σ's.
+    init(config: SchedulerConfig, scheduler: String, karrasReadsBounds: Bool) throws {
         let karras = config.useKarrasSigmas ?? false
         let exponential = config.useExponentialSigmas ?? false
         let beta = config.useBetaSigmas ?? false
@@ -27,8 +28,9 @@ struct SigmaRamp {
                                              supported: "false (use_karras_sigmas or use_exponential_sigmas instead)")
         }
         kind = karras ? .karras : exponential ? .exponential : .interpolated
-        sigmaMin = readsSigmaBounds ? config.sigmaMin : nil
-        sigmaMax = readsSigmaBounds ? config.sigmaMax : nil
+        let readsBounds = kind == .exponential || karrasReadsBounds
+        sigmaMin = readsBounds ? config.sigmaMin : nil
+        sigmaMax = readsBounds ? config.sigmaMax : nil
     }
 
     /// The ramp's `count` σ values from the interpolated ones (ends: last and first), nil when not re-spaced.
