@@ -40,7 +40,8 @@ public struct NoiseSchedule: Sendable, Equatable {
     }
 
     /// The schedule `__init__` of `scheduler` builds from its config values (defaults already applied):
-    /// `trainedBetas` wins over `betaSchedule`; a schedule outside `supported` is an `unsupported` error.
+    /// `trainedBetas` wins over `betaSchedule`; a schedule outside `supported`, or fewer than two training
+    /// timesteps, is an `unsupported` error.
     public init(scheduler: String, numTrainTimesteps: Int, betaStart: Double, betaEnd: Double,
                 betaSchedule: String, trainedBetas: [Double]?, rescaleZeroTerminalSNR: Bool,
                 supported: [BetaSchedule]) throws {
@@ -53,6 +54,11 @@ public struct NoiseSchedule: Sendable, Equatable {
                                                  supported: supported.map(\.rawValue).joined(separator: ", "))
             }
             betas = NoiseSchedule.betas(schedule, count: numTrainTimesteps, betaStart: betaStart, betaEnd: betaEnd)
+        }
+        guard betas.count >= 2 else {
+            throw SchedulerError.unsupported(scheduler: scheduler,
+                                             field: trainedBetas == nil ? "num_train_timesteps" : "trained_betas",
+                                             value: "\(betas.count) training timesteps", supported: "at least 2")
         }
         if rescaleZeroTerminalSNR { betas = NoiseSchedule.rescaledToZeroTerminalSNR(betas) }
         self.init(betas: betas)
@@ -117,7 +123,7 @@ public struct NoiseSchedule: Sendable, Equatable {
                 return (snr / (1 + snr)).squareRoot()
             }
         }
-        return (0..<count).map { i in
+        return (0..<max(count, 0)).map { i in
             let t1 = Double(i) / Double(count), t2 = Double(i + 1) / Double(count)
             return Float(min(1 - alphaBar(t2) / alphaBar(t1), maxBeta))
         }

@@ -12,7 +12,8 @@ per case `<name>`:
   generator whose draws are recorded, so the Swift test can feed the same values);
 - `<name>.add_noise_t3` (sigma schedulers, no begin index): `add_noise` at timesteps[3], which exercises
   `index_for_timestep`'s second-match rule for Heun's doubled timesteps.
-noise_schedules.safetensors holds betas / alphas_cumprod of several beta schedules and torch.linspace results.
+noise_schedules.safetensors holds betas / alphas_cumprod of several beta schedules and torch.linspace results;
+thresholding.safetensors holds `_threshold_sample` (dynamic thresholding, torch.quantile) inputs and outputs.
 """
 import json
 import math
@@ -196,6 +197,15 @@ def noise_schedules():
     return tensors, entries, [list(item) for item in linspaces]
 
 
+def thresholding():
+    """DDIM's `_threshold_sample` on a batch of two, one threshold inside (1, sample_max_value), one clamped to 1."""
+    generator = torch.Generator().manual_seed(77)
+    sample = torch.randn((2, 4, 5, 3), generator=generator) * torch.tensor([1.4, 0.5]).view(2, 1, 1, 1)
+    scheduler = DDIMScheduler.from_config(dict(thresholding=True, dynamic_thresholding_ratio=0.9,
+                                               sample_max_value=2.0))
+    return {"input": sample, "output": scheduler._threshold_sample(sample.clone())}
+
+
 def generate(out_dir: pathlib.Path):
     generator = torch.Generator().manual_seed(1234)
     sample = torch.randn(SHAPE, generator=generator)
@@ -218,6 +228,7 @@ def generate(out_dir: pathlib.Path):
 
     schedule_tensors, schedule_entries, linspaces = noise_schedules()
     save_file(schedule_tensors, out_dir / "noise_schedules.safetensors")
+    save_file(thresholding(), out_dir / "thresholding.safetensors")
     # One case per line: compact, yet diffs stay readable.
     def lines(items):
         return ",\n".join("  " + json.dumps(item, separators=(",", ":")) for item in items)

@@ -53,6 +53,17 @@ final class SchedulerErrorTests: XCTestCase {
         }
     }
 
+    func testFewerThanTwoTrainingTimestepsAreRejected() {
+        assertThrows(.unsupported(scheduler: "EulerDiscreteScheduler", field: "num_train_timesteps",
+                                  value: "1 training timesteps", supported: "at least 2")) {
+            _ = try makeScheduler(config: config("EulerDiscreteScheduler") { $0.numTrainTimesteps = 1 })
+        }
+        assertThrows(.unsupported(scheduler: "DDIMScheduler", field: "trained_betas",
+                                  value: "0 training timesteps", supported: "at least 2")) {
+            _ = try makeScheduler(config: config("DDIMScheduler") { $0.trainedBetas = [] })
+        }
+    }
+
     func testUnsupportedPredictionTypeIsRejected() {
         assertThrows(.unsupported(scheduler: "EulerAncestralDiscreteScheduler", field: "prediction_type",
                                   value: "sample", supported: "epsilon, v_prediction")) {
