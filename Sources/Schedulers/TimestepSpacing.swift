@@ -72,7 +72,7 @@ public enum NumPyRanges {
     /// start + step, then start + i · d with d = (start + step) − start, as NumPy's fill does.
     public static func arange(_ start: Double, _ stop: Double, step: Double) -> [Double] {
         let length = ((stop - start) / step).rounded(.up)
-        guard length > 0, length.isFinite else { return [] }
+        guard length > 0, length < Double(Int32.max) else { return [] }
         let count = Int(length)
         let delta = (start + step) - start
         return (0..<count).map { i in
