@@ -34,6 +34,8 @@ public enum SchedulerError: Error, CustomStringConvertible, Equatable {
     case unsupported(scheduler: String, field: String, value: String, supported: String)
     case invalidSteps(Int, reason: String)
     case missingGenerator(scheduler: String)
+    case timestepsNotSet(scheduler: String)
+    case invalidTimestep(scheduler: String, timestep: Float, reason: String)
 
     public var description: String {
         switch self {
@@ -45,6 +47,10 @@ public enum SchedulerError: Error, CustomStringConvertible, Equatable {
             return "cannot use \(steps) inference steps: \(reason)"
         case let .missingGenerator(scheduler):
             return "\(scheduler) draws noise at each step and needs a random generator"
+        case let .timestepsNotSet(scheduler):
+            return "\(scheduler): call setTimesteps before stepping"
+        case let .invalidTimestep(scheduler, timestep, reason):
+            return "\(scheduler): timestep \(timestep) \(reason)"
         }
     }
 }

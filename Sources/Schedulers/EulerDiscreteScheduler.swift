@@ -1,0 +1,170 @@
+// diffusers' `EulerDiscreteScheduler` (Karras et al., arXiv 2206.00364, Algorithm 2): x̂₀ from the model output at
+// σ̂ = σ·(1 + γ), d = (x − x̂₀)/σ̂, x ← x + d·(σ_next − σ̂); γ > 0 (s_churn) adds fresh noise first.
+// σ schedules: interpolated (linear / log-linear), Karras or exponential; timesteps discrete or continuous.
+
+import Foundation
+import Random
+import Tensors
+
+/// The diffusers `EulerDiscreteScheduler`.
+public final class EulerDiscreteScheduler: Scheduler {
+    /// The diffusers class name.
+    public static let className = "EulerDiscreteScheduler"
+    public let config: SchedulerConfig
+    public let order = 1
+    public private(set) var timesteps: [Float]
+    /// The noise levels of the schedule plus the final one (`scheduler.sigmas`, float32).
+    public private(set) var sigmas: [Float]
+    /// The training noise schedule (alphas_cumprod[-1] is 2⁻²⁴ under `rescale_betas_zero_snr`).
+    public let schedule: NoiseSchedule
+    /// `s_churn` of `step`: stochasticity; above 0 (with σ in [sTMin, sTMax]) a step draws noise.
+    public var sChurn: Float = 0
+    /// `s_tmin` of `step`.
+    public var sTMin: Float = 0
+    /// `s_tmax` of `step`.
+    public var sTMax: Float = .infinity
+    /// `s_noise` of `step`: scale of the churn noise.
+    public var sNoise: Float = 1
+
+    /// `interpolation_type`: how σ is read at fractional timesteps.
+    public enum Interpolation: String, CaseIterable, Sendable { case linear, logLinear = "log_linear" }
+    /// `timestep_type`: training-timestep values, or 0.25·log σ (continuous, v-prediction only).
+    public enum TimestepType: String, CaseIterable, Sendable { case discrete, continuous }
+    /// `final_sigmas_type`: the σ after the last step.
+    public enum FinalSigma: String, CaseIterable, Sendable { case zero, sigmaMin = "sigma_min" }
+
+    let numTrainTimesteps: Int
+    let spacing: TimestepSpacing
+    let stepsOffset: Int
+    let predictionType: PredictionType
+    let interpolation: Interpolation
+    let timestepType: TimestepType
+    let finalSigma: FinalSigma
+    let sigmaRamp: SigmaRamp
+    private var index = SigmaStepIndex()
+
+    /// Builds the scheduler from a config, with `EulerDiscreteScheduler.__init__`'s defaults for absent fields.
+    public init(config: SchedulerConfig) throws {
+        let name = EulerDiscreteScheduler.className
+        self.config = config
+        numTrainTimesteps = config.numTrainTimesteps ?? 1000
+        let rescale = config.rescaleBetasZeroSnr ?? false
+        var schedule = try NoiseSchedule(
+            scheduler: name, numTrainTimesteps: numTrainTimesteps, betaStart: config.betaStart ?? 0.0001,
+            betaEnd: config.betaEnd ?? 0.02, betaSchedule: config.betaSchedule ?? "linear",
+            trainedBetas: config.trainedBetas, rescaleZeroTerminalSNR: rescale,
+            supported: [.linear, .scaledLinear, .squaredcosCapV2])
+        if rescale, !schedule.alphasCumprod.isEmpty {
+            // A tiny terminal ᾱ keeps σ_max finite.
+            schedule.alphasCumprod[schedule.alphasCumprod.count - 1] = 0x1p-24
+        }
+        self.schedule = schedule
+        spacing = try TimestepSpacing(configValue: config.timestepSpacing ?? "linspace", scheduler: name)
+        stepsOffset = config.stepsOffset ?? 0
+        predictionType = try PredictionType(configValue: config.predictionType ?? "epsilon", scheduler: name,
+                                            supported: [.epsilon, .vPrediction, .sample])
+        interpolation = try parseOption(config.interpolationType ?? "linear", field: "interpolation_type",
+                                        scheduler: name)
+        timestepType = try parseOption(config.timestepType ?? "discrete", field: "timestep_type", scheduler: name)
+        finalSigma = try parseOption(config.finalSigmasType ?? "zero", field: "final_sigmas_type", scheduler: name)
+        sigmaRamp = try SigmaRamp(config: config, scheduler: name, karrasReadsBounds: true)
+
+        let trainingSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
+        sigmas = trainingSigmas.reversed() + [0]
+        if timestepType == .continuous && predictionType == .vPrediction {
+            timesteps = trainingSigmas.reversed().map { 0.25 * Float(log(Double($0))) }
+        } else {
+            timesteps = NumPyRanges.linspace(0, Double(numTrainTimesteps - 1), count: numTrainTimesteps)
+                .reversed().map { Float($0) }
+        }
+    }
+
+    /// The standard deviation of the initial noise: σ_max, or √(σ_max² + 1) for `leading` spacing.
+    public var initNoiseSigma: Float {
+        let maxSigma = sigmas.max() ?? 0
+        return spacing == .leading ? (maxSigma * maxSigma + 1).squareRoot() : maxSigma
+    }
+
+    public func setTimesteps(_ steps: Int) throws {
+        guard steps >= 1 else {
+            throw SchedulerError.invalidSteps(steps, reason: "EulerDiscreteScheduler needs at least 1 step")
+        }
+        var stepTimesteps = spacing.fractionalTimesteps(steps: steps, numTrainTimesteps: numTrainTimesteps,
+                                                        stepsOffset: stepsOffset).map(Double.init)
+        let trainingSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
+        let logSigmas = SigmaSchedules.logSigmas(trainingSigmas)
+        var stepSigmas: [Double]
+        switch interpolation {
+        case .linear:
+            stepSigmas = SigmaSchedules.sigmas(at: stepTimesteps.map { Float($0) }, trainingSigmas: trainingSigmas)
+        case .logLinear:
+            stepSigmas = SigmaSchedules.logLinear(trainingSigmas: trainingSigmas, count: steps + 1).map(Double.init)
+        }
+        if let ramp = sigmaRamp.sigmas(from: stepSigmas, count: steps) {
+            stepSigmas = ramp
+            stepTimesteps = ramp.map { SigmaSchedules.timestep(forSigma: $0, logSigmas: logSigmas) }
+        }
+        let last: Float
+        switch finalSigma {
+        case .zero: last = 0
+        case .sigmaMin: last = ((1 - schedule.alphasCumprod[0]) / schedule.alphasCumprod[0]).squareRoot()
+        }
+        sigmas = stepSigmas.map { Float($0) } + [last]
+        if timestepType == .continuous && predictionType == .vPrediction {
+            timesteps = sigmas.dropLast().map { 0.25 * Float(log(Double($0))) }
+        } else {
+            timesteps = stepTimesteps.map { Float($0) }
+        }
+        index.reset()
+    }
+
+    public func setBeginIndex(_ index: Int) { self.index.begin = index }
+
+    /// x / √(σ² + 1); a timestep outside the schedule (without a begin index) returns the sample unscaled and
+    /// the following `step` throws.
+    public func scaleModelInput(_ sample: Tensor, timestep: Float) -> Tensor {
+        guard let stepIndex = index.resolve(timestep, timesteps: timesteps), sigmas.indices.contains(stepIndex) else {
+            return sample
+        }
+        let sigma = sigmas[stepIndex]
+        let scale = (sigma * sigma + 1).squareRoot()
+        return sample.mapped { $0 / scale }
+    }
+
+    public func step(modelOutput: Tensor, timestep: Float, sample: Tensor, generator: RandomGenerator?) throws -> Tensor {
+        let name = EulerDiscreteScheduler.className
+        guard let stepIndex = index.resolve(timestep, timesteps: timesteps), stepIndex + 1 < sigmas.count else {
+            throw SchedulerError.invalidTimestep(scheduler: name, timestep: timestep,
+                                                 reason: "is not in the inference schedule")
+        }
+        let sigma = sigmas[stepIndex]
+        let churn = Double(sChurn) / Double(sigmas.count - 1)
+        let gamma = sTMin <= sigma && sigma <= sTMax ? min(churn, 2.0.squareRoot() - 1) : 0
+        let sigmaHat = sigma * Float(gamma + 1)
+        var sample = sample
+        if gamma > 0 {
+            guard let generator else { throw SchedulerError.missingGenerator(scheduler: name) }
+            let noise = generator.randn(modelOutput.shape) * sNoise
+            sample = sample + noise * (sigmaHat * sigmaHat - sigma * sigma).squareRoot()
+        }
+        let predictedOriginal: Tensor
+        switch predictionType {
+        case .sample:
+            predictedOriginal = modelOutput
+        case .epsilon:
+            predictedOriginal = sample - modelOutput * sigmaHat
+        case .vPrediction:
+            predictedOriginal = vPredictionOriginal(modelOutput: modelOutput, sample: sample, sigma: sigma)
+        }
+        let derivative = (sample - predictedOriginal).mapped { $0 / sigmaHat }
+        let dt = sigmas[stepIndex + 1] - sigmaHat
+        index.step = stepIndex + 1
+        return sample + derivative * dt
+    }
+
+    public func addNoise(original: Tensor, noise: Tensor, timestep: Float) -> Tensor {
+        guard let noiseIndex = index.noiseIndex(timestep, timesteps: timesteps),
+              sigmas.indices.contains(noiseIndex) else { return original }
+        return original + noise * sigmas[noiseIndex]
+    }
+}

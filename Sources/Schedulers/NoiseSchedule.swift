@@ -1,0 +1,156 @@
+// The training noise schedule every diffusers scheduler builds in `__init__`: betas (linear, scaled_linear,
+// squaredcos_cap_v2, exp, laplace, sigmoid, or trained), the optional zero-terminal-SNR rescale, alphas and
+// their cumulative product — reproducing torch's float32 CPU kernels operation by operation.
+//
+// Shared file: the multistep schedulers (DPM-Solver++, UniPC, LCM) use it too. It depends only on Foundation
+// and on `SchedulerError` (Scheduler.swift).
+
+import Foundation
+
+/// The `beta_schedule` names diffusers knows; each scheduler class accepts its own subset.
+public enum BetaSchedule: String, CaseIterable, Sendable {
+    case linear
+    case scaledLinear = "scaled_linear"
+    case squaredcosCapV2 = "squaredcos_cap_v2"
+    case exp
+    case laplace
+    case sigmoid
+}
+
+/// Betas, alphas = 1 − betas and alphas_cumprod of a training schedule, as float32 arrays indexed by timestep.
+public struct NoiseSchedule: Sendable, Equatable {
+    /// `scheduler.betas`.
+    public let betas: [Float]
+    /// `scheduler.alphas` (1 − betas in float32).
+    public let alphas: [Float]
+    /// `scheduler.alphas_cumprod`: torch.cumprod, which on the CPU accumulates in double and rounds each output.
+    public var alphasCumprod: [Float]
+
+    /// The alphas and their cumulative product for given betas.
+    public init(betas: [Float]) {
+        self.betas = betas
+        alphas = betas.map { 1 - $0 }
+        alphasCumprod = NoiseSchedule.cumulativeProduct(alphas)
+    }
+
+    /// `alphas_cumprod[timestep]` with Python indexing (a negative index counts from the end); nil outside.
+    public func alphaCumprod(at timestep: Int) -> Float? {
+        let index = timestep < 0 ? alphasCumprod.count + timestep : timestep
+        return alphasCumprod.indices.contains(index) ? alphasCumprod[index] : nil
+    }
+
+    /// The schedule `__init__` of `scheduler` builds from its config values (defaults already applied):
+    /// `trainedBetas` wins over `betaSchedule`; a schedule outside `supported`, or fewer than two training
+    /// timesteps, is an `unsupported` error.
+    public init(scheduler: String, numTrainTimesteps: Int, betaStart: Double, betaEnd: Double,
+                betaSchedule: String, trainedBetas: [Double]?, rescaleZeroTerminalSNR: Bool,
+                supported: [BetaSchedule]) throws {
+        var betas: [Float]
+        if let trainedBetas {
+            betas = trainedBetas.map { Float($0) }
+        } else {
+            guard let schedule = BetaSchedule(rawValue: betaSchedule), supported.contains(schedule) else {
+                throw SchedulerError.unsupported(scheduler: scheduler, field: "beta_schedule", value: betaSchedule,
+                                                 supported: supported.map(\.rawValue).joined(separator: ", "))
+            }
+            betas = NoiseSchedule.betas(schedule, count: numTrainTimesteps, betaStart: betaStart, betaEnd: betaEnd)
+        }
+        guard betas.count >= 2 else {
+            throw SchedulerError.unsupported(scheduler: scheduler,
+                                             field: trainedBetas == nil ? "num_train_timesteps" : "trained_betas",
+                                             value: "\(betas.count) training timesteps", supported: "at least 2")
+        }
+        if rescaleZeroTerminalSNR { betas = NoiseSchedule.rescaledToZeroTerminalSNR(betas) }
+        self.init(betas: betas)
+    }
+
+    /// The betas of a named schedule, as the schedulers' `__init__` computes them.
+    public static func betas(_ schedule: BetaSchedule, count: Int, betaStart: Double, betaEnd: Double) -> [Float] {
+        switch schedule {
+        case .linear:
+            return torchLinspace(start: betaStart, end: betaEnd, count: count)
+        case .scaledLinear:
+            // torch.linspace(beta_start**0.5, beta_end**0.5, n, dtype=float32) ** 2  (pow 2 is x·x)
+            return torchLinspace(start: betaStart.squareRoot(), end: betaEnd.squareRoot(), count: count).map { $0 * $0 }
+        case .squaredcosCapV2:
+            return betasForAlphaBar(count: count, transform: .cosine)
+        case .exp:
+            return betasForAlphaBar(count: count, transform: .exp)
+        case .laplace:
+            return betasForAlphaBar(count: count, transform: .laplace)
+        case .sigmoid:
+            // torch.sigmoid(torch.linspace(-6, 6, n)) * (beta_end - beta_start) + beta_start, in float32.
+            let scale = Float(betaEnd - betaStart), offset = Float(betaStart)
+            return torchLinspace(start: -6, end: 6, count: count).map { x in
+                let sigmoid = Float(1 / (1 + Foundation.exp(-Double(x))))
+                return sigmoid * scale + offset
+            }
+        }
+    }
+
+    /// `torch.linspace(start, end, count, dtype=float32)` on the CPU, bit for bit: start and end are rounded to
+    /// float, step = (end − start) / (count − 1) in float, the first half is start + i·step and the second half
+    /// end − (count − 1 − i)·step, each a single fused multiply-add (the CPU kernel is compiled with FMA
+    /// contraction on AVX2/AVX-512 builds; verified against torch 2.15).
+    public static func torchLinspace(start: Double, end: Double, count: Int) -> [Float] {
+        guard count > 1 else { return count == 1 ? [Float(start)] : [] }
+        let first = Float(start), last = Float(end)
+        let step = (last - first) / Float(count - 1)
+        let halfway = count / 2
+        return (0..<count).map { index in
+            index < halfway
+                ? first.addingProduct(step, Float(index))
+                : last.addingProduct(-step, Float(count - 1 - index))
+        }
+    }
+
+    /// The `alpha_transform_type` of `betas_for_alpha_bar`.
+    public enum AlphaBarTransform: Sendable { case cosine, exp, laplace }
+
+    /// `betas_for_alpha_bar(n, max_beta=0.999, alpha_transform_type)`: computed in double, stored as float32.
+    public static func betasForAlphaBar(count: Int, maxBeta: Double = 0.999, transform: AlphaBarTransform) -> [Float] {
+        func alphaBar(_ t: Double) -> Double {
+            switch transform {
+            case .cosine:
+                let c = cos((t + 0.008) / 1.008 * Double.pi / 2)
+                return c * c
+            case .exp:
+                return Foundation.exp(t * -12.0)
+            case .laplace:
+                let sign: Double = 0.5 - t < 0 ? -1 : 1   // math.copysign(1, 0.5 - t)
+                let lambda = -0.5 * sign * log(1 - 2 * abs(0.5 - t) + 1e-6)
+                let snr = Foundation.exp(lambda)
+                return (snr / (1 + snr)).squareRoot()
+            }
+        }
+        return (0..<max(count, 0)).map { i in
+            let t1 = Double(i) / Double(count), t2 = Double(i + 1) / Double(count)
+            return Float(min(1 - alphaBar(t2) / alphaBar(t1), maxBeta))
+        }
+    }
+
+    /// `rescale_zero_terminal_snr(betas)` (arXiv 2305.08891, Algorithm 1) in float32 torch operation order.
+    /// torch's CPU `sqrt` goes through MKL, which is faithfully but not correctly rounded; here it is correctly
+    /// rounded, so results can differ from torch by an ulp.
+    public static func rescaledToZeroTerminalSNR(_ betas: [Float]) -> [Float] {
+        guard !betas.isEmpty else { return betas }
+        let cumprod = cumulativeProduct(betas.map { 1 - $0 })
+        var sqrtBar = cumprod.map { $0.squareRoot() }
+        let first = sqrtBar[0], last = sqrtBar[sqrtBar.count - 1]
+        let scale = first / (first - last)
+        for i in sqrtBar.indices { sqrtBar[i] = (sqrtBar[i] - last) * scale }
+        let bar = sqrtBar.map { $0 * $0 }
+        var alphas = [bar[0]]
+        for i in 1..<bar.count { alphas.append(bar[i] / bar[i - 1]) }
+        return alphas.map { 1 - $0 }
+    }
+
+    /// `torch.cumprod(values, 0)` on the CPU: the running product is kept in double, each output rounded to float.
+    public static func cumulativeProduct(_ values: [Float]) -> [Float] {
+        var product = 1.0
+        return values.map { value in
+            product *= Double(value)
+            return Float(product)
+        }
+    }
+}
