@@ -114,6 +114,44 @@ public struct SchedulerConfig: Decodable, Equatable {
 
     /// Reads `scheduler_config.json`.
     public static func load(_ url: URL) throws -> SchedulerConfig {
-        try JSONDecoder().decode(SchedulerConfig.self, from: Data(contentsOf: url))
+        try decode(Data(contentsOf: url))
+    }
+
+    /// Decodes a config as Python's `json` writes it: bare `Infinity`, `-Infinity` and `NaN` are allowed
+    /// (diffusers saves `lambda_min_clipped: -Infinity`), though standard JSON has no such literals.
+    public static func decode(_ data: Data) throws -> SchedulerConfig {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return try decoder.decode(SchedulerConfig.self, from: quotingNonFiniteLiterals(data))
+    }
+
+    /// Wraps the bare literals `Infinity`, `-Infinity` and `NaN` outside strings in quotes.
+    static func quotingNonFiniteLiterals(_ data: Data) -> Data {
+        let bytes = [UInt8](data)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + 16)
+        var inString = false, escaped = false, i = 0
+        let literals: [[UInt8]] = [Array("-Infinity".utf8), Array("Infinity".utf8), Array("NaN".utf8)]
+        while i < bytes.count {
+            let byte = bytes[i]
+            if inString {
+                output.append(byte)
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                i += 1
+                continue
+            }
+            if byte == UInt8(ascii: "\"") { inString = true }
+            if let literal = literals.first(where: { bytes[i...].starts(with: $0) }) {
+                output.append(UInt8(ascii: "\""))
+                output += literal
+                output.append(UInt8(ascii: "\""))
+                i += literal.count
+                continue
+            }
+            output.append(byte)
+            i += 1
+        }
+        return Data(output)
     }
 }
