@@ -34,6 +34,8 @@ public enum SchedulerError: Error, CustomStringConvertible, Equatable {
     case unsupported(scheduler: String, field: String, value: String, supported: String)
     case invalidSteps(Int, reason: String)
     case missingGenerator(scheduler: String)
+    /// The scheduler was used out of order (e.g. `step` before `setTimesteps`, or past the last timestep).
+    case misuse(scheduler: String, reason: String)
 
     public var description: String {
         switch self {
@@ -45,6 +47,8 @@ public enum SchedulerError: Error, CustomStringConvertible, Equatable {
             return "cannot use \(steps) inference steps: \(reason)"
         case let .missingGenerator(scheduler):
             return "\(scheduler) draws noise at each step and needs a random generator"
+        case let .misuse(scheduler, reason):
+            return "\(scheduler): \(reason)"
         }
     }
 }

@@ -24,6 +24,10 @@ public struct SchedulerConfig: Decodable, Equatable {
     public var useKarrasSigmas: Bool?
     public var useExponentialSigmas: Bool?
     public var useBetaSigmas: Bool?
+    public var useFlowSigmas: Bool?
+    public var useDynamicShifting: Bool?
+    public var sigmaMin: Double?
+    public var sigmaMax: Double?
     public var rescaleBetasZeroSnr: Bool?
     public var interpolationType: String?
     public var timestepType: String?
@@ -52,10 +56,12 @@ public struct SchedulerConfig: Decodable, Equatable {
         case clipSampleRange = "clip_sample_range", thresholding, dynamicThresholdingRatio = "dynamic_thresholding_ratio"
         case sampleMaxValue = "sample_max_value", useKarrasSigmas = "use_karras_sigmas"
         case useExponentialSigmas = "use_exponential_sigmas", useBetaSigmas = "use_beta_sigmas"
+        case useFlowSigmas = "use_flow_sigmas", useDynamicShifting = "use_dynamic_shifting"
+        case sigmaMin = "sigma_min", sigmaMax = "sigma_max"
         case rescaleBetasZeroSnr = "rescale_betas_zero_snr", interpolationType = "interpolation_type"
         case timestepType = "timestep_type", varianceType = "variance_type", solverOrder = "solver_order"
         case algorithmType = "algorithm_type", solverType = "solver_type", lowerOrderFinal = "lower_order_final"
-        case eulerAtFinal = "eulerAtFinal", finalSigmasType = "final_sigmas_type"
+        case eulerAtFinal = "euler_at_final", finalSigmasType = "final_sigmas_type"
         case lambdaMinClipped = "lambda_min_clipped", useLuLambdas = "use_lu_lambdas", predictX0 = "predict_x0"
         case solverP = "solver_p", disableCorrector = "disable_corrector"
         case originalInferenceSteps = "original_inference_steps", timestepScaling = "timestep_scaling"
@@ -88,6 +94,10 @@ public struct SchedulerConfig: Decodable, Equatable {
         useKarrasSigmas = try get(.useKarrasSigmas)
         useExponentialSigmas = try get(.useExponentialSigmas)
         useBetaSigmas = try get(.useBetaSigmas)
+        useFlowSigmas = try get(.useFlowSigmas)
+        useDynamicShifting = try get(.useDynamicShifting)
+        sigmaMin = try get(.sigmaMin)
+        sigmaMax = try get(.sigmaMax)
         rescaleBetasZeroSnr = try get(.rescaleBetasZeroSnr)
         interpolationType = try get(.interpolationType)
         timestepType = try get(.timestepType)

@@ -12,7 +12,7 @@ import pathlib
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-SECTIONS = ["kernels", "safetensors", "images", "tokenizer", "models"]
+SECTIONS = ["kernels", "safetensors", "images", "tokenizer", "models", "schedulers_b"]
 
 
 def main(argv):

@@ -1,2 +1,0 @@
-import XCTest
-final class SmokeSchedulersTests: XCTestCase { func testNothing() {} }
