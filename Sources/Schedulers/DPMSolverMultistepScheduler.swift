@@ -141,7 +141,8 @@ public final class DPMSolverMultistepScheduler: Scheduler {
     }
 
     /// One multistep update; the SDE variants draw `randn(model_output.shape)` from `generator` every step.
-    public func step(modelOutput: Tensor, timestep: Float, sample: Tensor, generator: RandomGenerator?) throws -> Tensor {
+    public func step(modelOutput: Tensor, timestep: Float, sample: Tensor,
+                     generator: RandomGenerator?) throws -> Tensor {
         guard inferenceSteps != nil else {
             throw SchedulerError.misuse(scheduler: Self.className, reason: "call setTimesteps before step")
         }
@@ -203,9 +204,11 @@ public final class DPMSolverMultistepScheduler: Scheduler {
         return low
     }
 
-    /// The σ schedule of the Karras / Lu / exponential spacings, without the final sigma.
+    /// The σ schedule of the Karras / Lu / exponential spacings, without the final sigma. `sigma_min` /
+    /// `sigma_max` are not DPM-Solver parameters, but diffusers keeps them from a foreign config and uses them.
     private func spacedSigmas(_ steps: Int, logSigmas: [Float]) -> [Double] {
-        let sigmaMin = Double(trainSigmas[0]), sigmaMax = Double(trainSigmas[trainSigmas.count - 1])
+        let sigmaMin = config.sigmaMin ?? Double(trainSigmas[0])
+        let sigmaMax = config.sigmaMax ?? Double(trainSigmas[trainSigmas.count - 1])
         switch sigmaSpacing {
         case .karras: return multistepKarrasSigmas(sigmaMin: sigmaMin, sigmaMax: sigmaMax, count: steps)
         case .exponential: return multistepExponentialSigmas(sigmaMin: sigmaMin, sigmaMax: sigmaMax, count: steps)
@@ -225,7 +228,9 @@ public final class DPMSolverMultistepScheduler: Scheduler {
             case "v_prediction": x0 = multistepLinearCombination([(alpha, sample), (-sigmaT, output)])
             default: x0 = output
             }
-            if let thresholding { x0 = multistepThreshold(x0, ratio: thresholding.ratio, maxValue: thresholding.maxValue) }
+            if let thresholding {
+                x0 = multistepThreshold(x0, ratio: thresholding.ratio, maxValue: thresholding.maxValue)
+            }
             return x0
         }
         var epsilon: Tensor

@@ -105,7 +105,8 @@ public final class LCMScheduler: Scheduler {
     }
 
     /// One consistency step; every step but the last re-noises with `randn(model_output.shape)` from `generator`.
-    public func step(modelOutput: Tensor, timestep: Float, sample: Tensor, generator: RandomGenerator?) throws -> Tensor {
+    public func step(modelOutput: Tensor, timestep: Float, sample: Tensor,
+                     generator: RandomGenerator?) throws -> Tensor {
         guard let inferenceSteps else {
             throw SchedulerError.misuse(scheduler: Self.className, reason: "call setTimesteps before step")
         }

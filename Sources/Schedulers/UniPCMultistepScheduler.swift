@@ -139,7 +139,8 @@ public final class UniPCMultistepScheduler: Scheduler {
     }
 
     /// Corrects `sample` with this step's model output (UniC), then predicts the next sample (UniP).
-    public func step(modelOutput: Tensor, timestep: Float, sample: Tensor, generator: RandomGenerator?) throws -> Tensor {
+    public func step(modelOutput: Tensor, timestep: Float, sample: Tensor,
+                     generator: RandomGenerator?) throws -> Tensor {
         guard inferenceSteps != nil else {
             throw SchedulerError.misuse(scheduler: Self.className, reason: "call setTimesteps before step")
         }
@@ -189,7 +190,9 @@ public final class UniPCMultistepScheduler: Scheduler {
             case "v_prediction": x0 = multistepLinearCombination([(alpha, sample), (-sigmaT, output)])
             default: x0 = output
             }
-            if let thresholding { x0 = multistepThreshold(x0, ratio: thresholding.ratio, maxValue: thresholding.maxValue) }
+            if let thresholding {
+                x0 = multistepThreshold(x0, ratio: thresholding.ratio, maxValue: thresholding.maxValue)
+            }
             return x0
         }
         switch predictionType {

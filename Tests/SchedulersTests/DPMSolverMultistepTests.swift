@@ -14,7 +14,7 @@ final class DPMSolverMultistepTests: XCTestCase {
         try multistepCheckCases(className: DPMSolverMultistepScheduler.className, kind: "img2img")
     }
 
-    /// Schedules for n = 1…50 across spacings, Karras / Lu / exponential sigmas, λ clipping and zero SNR.
+    /// Schedules for n = 1…25, 30, 37, 50 across spacings, Karras / Lu / exponential sigmas, λ clipping and zero SNR.
     func testDPMSolverScheduleSweepsMatchDiffusers() throws {
         try multistepCheckCases(className: DPMSolverMultistepScheduler.className, kind: "sweep")
     }

@@ -15,7 +15,7 @@ final class LCMSchedulerTests: XCTestCase {
         try multistepCheckCases(className: LCMScheduler.className, kind: "img2img")
     }
 
-    /// Schedules for n = 1…50 with original_inference_steps 50 and 100.
+    /// Schedules for n = 1…25, 30, 37, 50 with original_inference_steps 50 and 100.
     func testLCMScheduleSweepsMatchDiffusers() throws {
         try multistepCheckCases(className: LCMScheduler.className, kind: "sweep")
     }

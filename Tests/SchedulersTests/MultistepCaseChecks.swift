@@ -1,5 +1,5 @@
 // Checks one fixture case against its scheduler: the schedule (timesteps exactly, sigmas within tolerance),
-// the text-to-image loop, the img2img entry (begin index + add_noise), and the n = 1…50 schedule sweeps.
+// the text-to-image loop, the img2img entry (begin index + add_noise), and the n = 1…25, 30, 37, 50 schedule sweeps.
 
 import Foundation
 import Random
