@@ -36,6 +36,8 @@ public enum SchedulerError: Error, CustomStringConvertible, Equatable {
     case missingGenerator(scheduler: String)
     case timestepsNotSet(scheduler: String)
     case invalidTimestep(scheduler: String, timestep: Float, reason: String)
+    /// The scheduler was used out of order (e.g. `step` before `setTimesteps`, or past the last timestep).
+    case misuse(scheduler: String, reason: String)
 
     public var description: String {
         switch self {
@@ -51,6 +53,8 @@ public enum SchedulerError: Error, CustomStringConvertible, Equatable {
             return "\(scheduler): call setTimesteps before stepping"
         case let .invalidTimestep(scheduler, timestep, reason):
             return "\(scheduler): timestep \(timestep) \(reason)"
+        case let .misuse(scheduler, reason):
+            return "\(scheduler): \(reason)"
         }
     }
 }

@@ -24,6 +24,8 @@ public struct SchedulerConfig: Decodable, Equatable {
     public var useKarrasSigmas: Bool?
     public var useExponentialSigmas: Bool?
     public var useBetaSigmas: Bool?
+    public var useFlowSigmas: Bool?
+    public var useDynamicShifting: Bool?
     public var sigmaMin: Double?
     public var sigmaMax: Double?
     public var rescaleBetasZeroSnr: Bool?
@@ -54,6 +56,7 @@ public struct SchedulerConfig: Decodable, Equatable {
         case clipSampleRange = "clip_sample_range", thresholding, dynamicThresholdingRatio = "dynamic_thresholding_ratio"
         case sampleMaxValue = "sample_max_value", useKarrasSigmas = "use_karras_sigmas"
         case useExponentialSigmas = "use_exponential_sigmas", useBetaSigmas = "use_beta_sigmas"
+        case useFlowSigmas = "use_flow_sigmas", useDynamicShifting = "use_dynamic_shifting"
         case sigmaMin = "sigma_min", sigmaMax = "sigma_max"
         case rescaleBetasZeroSnr = "rescale_betas_zero_snr", interpolationType = "interpolation_type"
         case timestepType = "timestep_type", varianceType = "variance_type", solverOrder = "solver_order"
@@ -91,6 +94,8 @@ public struct SchedulerConfig: Decodable, Equatable {
         useKarrasSigmas = try get(.useKarrasSigmas)
         useExponentialSigmas = try get(.useExponentialSigmas)
         useBetaSigmas = try get(.useBetaSigmas)
+        useFlowSigmas = try get(.useFlowSigmas)
+        useDynamicShifting = try get(.useDynamicShifting)
         sigmaMin = try get(.sigmaMin)
         sigmaMax = try get(.sigmaMax)
         rescaleBetasZeroSnr = try get(.rescaleBetasZeroSnr)
