@@ -17,8 +17,10 @@ struct PipelineCase {
     let scheduler: SchedulerConfig
 
     static func all() throws -> [PipelineCase] {
-        let data = try Data(contentsOf: Fixtures.url("pipelines/cases.json"))
-        let entries = try JSONSerialization.jsonObject(with: data) as! [[String: Any]]
+        // Python's json writes bare -Infinity (lambda_min_clipped); JSONSerialization needs it quoted.
+        let text = try String(contentsOf: Fixtures.url("pipelines/cases.json"), encoding: .utf8)
+            .replacingOccurrences(of: "-Infinity", with: "\"-Infinity\"")
+        let entries = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [[String: Any]]
         return try entries.map { entry in
             let fields = entry["request"] as! [String: Any]
             var request = GenerationRequest(prompt: fields["prompt"] as! String)
@@ -32,7 +34,7 @@ struct PipelineCase {
             let schedulerJSON = try JSONSerialization.data(withJSONObject: entry["scheduler"]!)
             return PipelineCase(name: entry["name"] as! String, model: entry["model"] as! String,
                                 image: entry["image"] as! String, request: request,
-                                scheduler: try JSONDecoder().decode(SchedulerConfig.self, from: schedulerJSON))
+                                scheduler: try SchedulerConfig.decode(schedulerJSON))
         }
     }
 
