@@ -18,6 +18,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System libraries: a module map plus the pkg-config name, nothing else.
@@ -37,9 +43,18 @@ let package = Package(
         .target(name: "Pipelines", dependencies: ["Tensors", "SafeTensors", "Images", "Tokenizers", "Models", "Random",
                                                   "Schedulers"], swiftSettings: kernelSettings),
         .target(name: "Tokenizers", dependencies: [], swiftSettings: kernelSettings),
+        .target(name: "Server", dependencies: [
+            "Images", "Pipelines", "Random",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ]),
 
         .executableTarget(name: "img2img", dependencies: [
-            "Tensors", "SafeTensors", "Images", "Models", "Random", "Schedulers", "Tokenizers", "Pipelines",
+            "Tensors", "SafeTensors", "Images", "Models", "Random", "Schedulers", "Tokenizers", "Pipelines", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "KernelBenchmarks", dependencies: ["Tensors"], path: "Benchmarks/KernelBenchmarks",
@@ -54,6 +69,10 @@ let package = Package(
         .testTarget(name: "SchedulersTests", dependencies: ["Schedulers", "TestSupport"]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "Pipelines", "Images", "TestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -3,12 +3,12 @@
 import ArgumentParser
 
 /// The img2img command-line tool: Stable Diffusion image-to-image on the CPU.
-struct Img2Img: ParsableCommand {
+struct Img2Img: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "img2img",
         abstract: "A CPU reference engine for Stable Diffusion image-to-image.",
         subcommands: [GenerateCommand.self, CompareCommand.self, TokenizeCommand.self, InspectCommand.self,
-                      ParityUNetCommand.self])
+                      ParityUNetCommand.self, ServeCommand.self])
 }
 
-Img2Img.main()
+await Img2Img.main()

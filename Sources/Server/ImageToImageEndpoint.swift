@@ -1,0 +1,138 @@
+// `POST /image-to-image`, step by step in the runner's order: read the body (bounded), validate the form (422),
+// check the bearer token (401) and the model id (400), decode the image, apply the runner's per-request rules
+// (seed range, LoRA, strength) with its messages, then queue one inference and answer with PNG data URLs.
+// Where the runner crashes (an upload that is not an image) we answer 400 with a message instead.
+
+import Foundation
+import Hummingbird
+import Images
+import Pipelines
+
+/// The image-to-image route.
+struct ImageToImageEndpoint: Sendable {
+    let configuration: ServerConfiguration
+    let token: BearerToken?
+    let model: ModelState
+    let queue: InferenceQueue
+
+    /// Answers one request; the work is cancelled if the client disconnects first.
+    func respond(to request: Request, context: ServerRequestContext) async throws -> Response {
+        try await request.body.consumeWithCancellationOnInboundClose { body in
+            try await respond(to: request, body: body, context: context)
+        }
+    }
+
+    private func respond(to request: Request, body: RequestBody, context: ServerRequestContext) async throws -> Response {
+        let limits = configuration.limits
+        let bodyLimit = limits.maxUploadBytes + RequestLimits.formOverheadBytes
+        guard let bytes = try await BoundedBody.read(body, limit: bodyLimit, declaredLength: request.contentLength) else {
+            if let token, !token.accepts(authorization: request.headers[.authorization]) { return RunnerResponses.unauthorized() }
+            return RunnerResponses.error(.badRequest, "The request body is larger than the \(bodyLimit)-byte limit "
+                + "(an image of at most \(limits.maxUploadBytes) bytes plus the form's text fields).")
+        }
+        let form: ImageToImageForm
+        do {
+            form = try ImageToImageForm(SubmittedForm(body: bytes, contentType: request.headers[.contentType]))
+        } catch {
+            return RunnerResponses.validationFailed(error.issues)
+        }
+        if let token, !token.accepts(authorization: request.headers[.authorization]) { return RunnerResponses.unauthorized() }
+        if !form.modelID.isEmpty, form.modelID != configuration.modelID {
+            return RunnerResponses.error(.badRequest,
+                                         "pipeline configured with \(configuration.modelID) but called with \(form.modelID).")
+        }
+        note(form, in: context)
+        if let refusal = RequestChecks.limitViolation(form, limits: limits) { return RunnerResponses.error(.badRequest, refusal) }
+        let backend: any ImageGenerationBackend
+        switch model.current {
+        case .loading:
+            return RunnerResponses.error(.serviceUnavailable, "The model is still loading; retry when /health reports OK.")
+        case let .failed(reason):
+            return RunnerResponses.error(.serviceUnavailable, "The model failed to load: \(reason)")
+        case let .ready(loaded):
+            backend = loaded
+        }
+
+        let image: RGBImage
+        do {
+            image = try ImageDecoder.decode(form.image.bytes, maxPixels: limits.maxImagePixels)
+        } catch {
+            return RunnerResponses.error(.badRequest, "Could not read the uploaded image: \(error).")
+        }
+        context.notes.set("size", "\(image.width)x\(image.height)")
+        let seed = form.seed ?? Int128(UInt32.random(in: 0...UInt32.max))
+        context.notes.set("seed", seed)
+        guard form.numImagesPerPrompt >= 1 else { return RunnerResponses.json(.object([("images", .array([]))])) }
+        if let refusal = RequestChecks.runnerRefusal(form, seed: seed, backend: backend) {
+            return RunnerResponses.error(.badRequest, refusal)
+        }
+        return try await generate(image: image, form: form, seed: seed, backend: backend, context: context)
+    }
+
+    /// Queues the inference and renders its outcome.
+    private func generate(image: RGBImage, form: ImageToImageForm, seed: Int128, backend: any ImageGenerationBackend,
+                          context: ServerRequestContext) async throws -> Response {
+        let request = RequestChecks.generationRequest(form, seed: seed)
+        let outcome: ([EncodedPicture], JobTiming)
+        do {
+            outcome = try await queue.run { shouldContinue in
+                let pictures: [GeneratedPicture]
+                do {
+                    pictures = try backend.generate(image: image, request: request, shouldContinue: shouldContinue)
+                } catch {
+                    throw GenerationFailure(underlying: error)
+                }
+                return try pictures.map(EncodedPicture.init)
+            }
+        } catch let failure as GenerationFailure {
+            if failure.underlying as? PipelineError == .cancelled { throw CancellationError() }
+            // The runner wraps every exception of the diffusers call in InferenceError (400, "…: <error>.").
+            return RunnerResponses.error(.badRequest, "Error during model execution: \(failure.underlying).")
+        } catch let refusal as InferenceQueueError {
+            switch refusal {
+            case let .full(capacity):
+                return RunnerResponses.error(.serviceUnavailable,
+                                             "The server is busy: one request is running and \(capacity) are waiting; retry later.")
+            case .stopped:
+                return RunnerResponses.error(.serviceUnavailable, "The server is shutting down; retry on another runner.")
+            case .cancelled:
+                throw CancellationError()
+            }
+        }
+        context.notes.set("queue_wait", outcome.1.queueWait.secondsText)
+        context.notes.set("inference", outcome.1.run.secondsText)
+        let images = outcome.0.enumerated().map { index, picture -> ResponseJSON in
+            .object([("url", .string(picture.dataURL)), ("seed", .int(seed + Int128(index))), ("nsfw", .bool(picture.nsfw))])
+        }
+        return RunnerResponses.json(.object([("images", .array(images))]))
+    }
+
+    private func note(_ form: ImageToImageForm, in context: ServerRequestContext) {
+        context.notes.set("steps", form.numInferenceSteps)
+        context.notes.set("strength", PythonFloatRepr.string(form.strength))
+        context.notes.set("guidance", PythonFloatRepr.string(form.guidanceScale))
+        context.notes.set("images", form.numImagesPerPrompt)
+        context.notes.set("prompt_chars", form.prompt.count)
+    }
+}
+
+/// An error thrown by the model itself (as opposed to the server around it).
+private struct GenerationFailure: Error {
+    let underlying: Error
+}
+
+/// A generated image as the response carries it.
+private struct EncodedPicture: Sendable {
+    let dataURL: String
+    let nsfw: Bool
+
+    init(_ picture: GeneratedPicture) throws {
+        dataURL = "data:image/png;base64," + Data(try picture.image.pngData()).base64EncodedString()
+        nsfw = picture.nsfw
+    }
+}
+
+extension Request {
+    /// The Content-Length header as a number, when present and valid.
+    var contentLength: Int? { headers[.contentLength].flatMap { Int($0) } }
+}

@@ -1,0 +1,106 @@
+// Assembles and runs the HTTP server: the routes on a Hummingbird router behind the runner-shaped front
+// middleware, the model loading in the background (health LOADING → OK/ERROR), and a service group in which
+// SIGTERM or SIGINT first stops the inference queue from taking work, then lets Hummingbird stop accepting
+// connections and finish the requests in flight — the running inference among them — before the process exits.
+
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// The image-to-image HTTP server.
+public final class ImageToImageServer: Sendable {
+    private let configuration: ServerConfiguration
+    private let logger: Logger
+    private let makeBackend: @Sendable () throws -> any ImageGenerationBackend
+    private let model = ModelState()
+    private let queue: InferenceQueue
+    private let group = GroupHandle()
+
+    /// `makeBackend` loads the model; it runs on a background thread once the server starts.
+    public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "img2img.server"),
+                makeBackend: @escaping @Sendable () throws -> any ImageGenerationBackend) {
+        self.configuration = configuration
+        self.logger = logger
+        self.makeBackend = makeBackend
+        queue = InferenceQueue(capacity: configuration.limits.queueCapacity)
+    }
+
+    /// Serves until a graceful shutdown (one of `shutdownSignals`, or `shutdownGracefully()`) or cancellation.
+    /// `onListening` gets the bound port (useful with port 0).
+    public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+                    onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let logger = self.logger
+        let modelID = configuration.modelID
+        model.load(makeBackend) { phase in
+            switch phase {
+            case .ready: logger.info("model \(modelID) loaded; health OK")
+            case let .failed(reason): logger.error("model \(modelID) failed to load: \(reason)")
+            case .loading: break
+            }
+        }
+        let application = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port),
+                                 serverName: nil),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.info("listening on \(self.configuration.host):\(port)")
+                await onListening(port)
+            },
+            logger: logger)
+        let serviceGroup = ServiceGroup(configuration: .init(
+            services: [application, QueueShutdownService(queue: queue)],
+            gracefulShutdownSignals: shutdownSignals,
+            logger: logger))
+        group.set(serviceGroup)
+        try await serviceGroup.run()
+    }
+
+    /// Starts the same shutdown a SIGTERM starts.
+    public func shutdownGracefully() async {
+        await group.get()?.triggerGracefulShutdown()
+    }
+
+    /// The routes, each also answering with a trailing slash as the runner's do.
+    func makeRouter() -> Router<ServerRequestContext> {
+        let info = InfoEndpoints(configuration: configuration, model: model)
+        let imageToImage = ImageToImageEndpoint(configuration: configuration, token: BearerToken(configuration.authToken),
+                                                model: model, queue: queue)
+        let getRoutes: [(String, @Sendable () -> Response)] = [
+            ("/health", { info.health() }), ("/version", { info.version() }),
+            ("/hardware/info", { info.hardwareInfo() }), ("/hardware/stats", { info.hardwareStats() }),
+            ("/openapi.json", { RunnerResponses.json(raw: OpenAPIDocument.json) }),
+        ]
+        var methods: [String: [HTTPRequest.Method]] = ["/image-to-image": [.post]]
+        for (path, _) in getRoutes { methods[path] = [.get] }
+
+        let router = Router(context: ServerRequestContext.self)
+        router.add(middleware: RunnerFrontMiddleware(routes: methods, logger: logger))
+        router.post("/image-to-image") { request, context in try await imageToImage.respond(to: request, context: context) }
+        for (path, answer) in getRoutes {
+            router.get(RouterPath(path)) { _, _ in answer() }
+        }
+        return router
+    }
+}
+
+/// Holds the running service group so a shutdown can be triggered from outside.
+private final class GroupHandle: @unchecked Sendable {
+    private let lock = NSLock()
+    private var group: ServiceGroup?
+
+    func set(_ group: ServiceGroup) { lock.withLock { self.group = group } }
+    func get() -> ServiceGroup? { lock.withLock { group } }
+}
+
+/// Waits for the graceful shutdown, then stops the queue: new and waiting requests get 503, the running one finishes.
+private struct QueueShutdownService: Service {
+    let queue: InferenceQueue
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        queue.stopAccepting()
+    }
+}

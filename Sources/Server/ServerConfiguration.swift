@@ -1,0 +1,39 @@
+// Everything a deployment chooses about the server: where it listens, the model id it answers for, the
+// runner's AUTH_TOKEN and VERSION, and the limits that keep one CPU-bound process responsive.
+
+/// The settings of one server.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    /// 0 picks a free port (tests); the bound one is reported by `ImageToImageServer.run(onListening:)`.
+    public var port = 8000
+    /// The id `/version` reports and `model_id` must match.
+    public var modelID: String
+    /// Requests must carry `Authorization: Bearer <token>` when set (the runner's AUTH_TOKEN).
+    public var authToken: String?
+    /// What `/version` reports (the runner's VERSION; "undefined" when unset).
+    public var version = "undefined"
+    public var limits = RequestLimits()
+
+    public init(modelID: String) {
+        self.modelID = modelID
+    }
+}
+
+/// Upper bounds on what one request may ask for; beyond them the server answers 400 (503 for the queue).
+public struct RequestLimits: Sendable {
+    /// Largest accepted image upload, in bytes (the whole multipart body may exceed it by `formOverheadBytes`).
+    public var maxUploadBytes = 10 * 1024 * 1024
+    /// Largest accepted image, width × height of the decoded upload.
+    public var maxImagePixels = 2048 * 2048
+    /// Largest `num_inference_steps`.
+    public var maxSteps = 1000
+    /// Largest `num_images_per_prompt`.
+    public var maxImages = 16
+    /// Requests that may wait while one runs; more get 503.
+    public var queueCapacity = 8
+
+    /// Room for the text fields and multipart framing around the image.
+    public static let formOverheadBytes = 256 * 1024
+
+    public init() {}
+}

@@ -1,0 +1,62 @@
+// `img2img serve`: Livepeer's image-to-image API over HTTP, configured like the runner container (MODEL_ID,
+// MODEL_DIR, AUTH_TOKEN, VERSION from the environment) or by options; defaults to the bundled test model on
+// 127.0.0.1:8000. The model folder is resolved before listening; its weights load while /health says LOADING.
+
+import ArgumentParser
+import Foundation
+import Logging
+import Pipelines
+import Random
+import Server
+
+/// Serves POST /image-to-image, /health, /version and /hardware/* as the Livepeer AI runner does.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve Livepeer's image-to-image API (the AI runner's HTTP interface).",
+        discussion: """
+            Environment (as the runner container): MODEL_ID (model to serve), MODEL_DIR (model root), \
+            AUTH_TOKEN (require 'Authorization: Bearer <token>'), VERSION (reported by /version), \
+            PIPELINE (must be image-to-image when set). Options override MODEL_ID and MODEL_DIR.
+            """)
+
+    @Option(help: "A model folder or Hugging Face id (default: $MODEL_ID, else the bundled test model).") var model: String?
+    @Option(help: "Model root for ids (default $MODEL_DIR, else ~/.lpData/models).") var modelDir: String?
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0: any free port).") var port = 8000
+    @Option(help: "Generator the seeds reproduce: cuda (the runner on a GPU) or cpu (torch CPU).") var rng: RandomSource = .cuda
+    @Option(help: "Largest image upload in bytes.") var maxUploadBytes = RequestLimits().maxUploadBytes
+    @Option(help: "Largest input image in pixels (width × height).") var maxPixels = RequestLimits().maxImagePixels
+    @Option(help: "Largest num_inference_steps.") var maxSteps = RequestLimits().maxSteps
+    @Option(help: "Largest num_images_per_prompt.") var maxImages = RequestLimits().maxImages
+    @Option(help: "Requests that may wait while one runs (more get 503).") var queueCapacity = RequestLimits().queueCapacity
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        if let pipeline = environment["PIPELINE"], !pipeline.isEmpty, pipeline != "image-to-image" {
+            throw ValidationError("PIPELINE is '\(pipeline)'; this server only runs the image-to-image pipeline")
+        }
+        let reference = model ?? environment["MODEL_ID"].flatMap { $0.isEmpty ? nil : $0 }
+        let folder = try ModelStore(root: modelDir).resolve(reference ?? BundledModel.path)
+        var configuration = ServerConfiguration(modelID: reference ?? BundledModel.id)
+        configuration.host = host
+        configuration.port = port
+        configuration.authToken = environment["AUTH_TOKEN"]
+        configuration.version = environment["VERSION"].flatMap { $0.isEmpty ? nil : $0 } ?? "undefined"
+        configuration.limits.maxUploadBytes = maxUploadBytes
+        configuration.limits.maxImagePixels = maxPixels
+        configuration.limits.maxSteps = maxSteps
+        configuration.limits.maxImages = maxImages
+        configuration.limits.queueCapacity = queueCapacity
+
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var logger = Logger(label: "img2img.server")
+        logger.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        logger.info("serving \(configuration.modelID) from \(folder.path) (rng \(rng.rawValue), auth \(configuration.authToken?.isEmpty == false ? "on" : "off"))")
+        let modelID = configuration.modelID
+        let server = ImageToImageServer(configuration: configuration, logger: logger) { [rng] in
+            try StableDiffusionBackend(folder: folder, modelID: modelID, rng: rng)
+        }
+        try await server.run()
+    }
+}
