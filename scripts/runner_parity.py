@@ -3,8 +3,10 @@
 answers differ: status, the headers a client reads, and the JSON body (image data URLs compared as decoded
 pixels would need Pillow, so they are compared by structure, and by exact bytes with --exact-images).
 
-Standard library only. Usage:
+Standard library only (Pillow for --pixels). Usage:
     scripts/runner_parity.py --runner http://127.0.0.1:8900 --ours http://127.0.0.1:8000 [--token T] [--show]
+    scripts/runner_parity.py … --pixels      # also decode both servers' images and report max |difference|
+A CPU runner draws from torch's CPU generator, so start ours with `--rng cpu` to compare pixels.
 With --token, both servers must run with AUTH_TOKEN=T and every request carries it unless a case says otherwise;
 the auth cases run only then.
 """
@@ -169,6 +171,26 @@ def send(base: str, method: str, path: str, content_type, body, headers, token):
     return response.status, {h: response.getheader(h) for h in READ_HEADERS}, data
 
 
+def pixel_difference(runner_body: bytes, ours_body: bytes):
+    """max |a − b| over the decoded images of two {"images": […]} answers, or None when not comparable."""
+    import base64
+    import io
+    from PIL import Image  # only needed for --pixels
+    try:
+        a, b = json.loads(runner_body)["images"], json.loads(ours_body)["images"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if len(a) != len(b) or not a:
+        return None
+    worst = 0
+    for x, y in zip(a, b):
+        images = [Image.open(io.BytesIO(base64.b64decode(i["url"].split(",", 1)[1]))).convert("RGB") for i in (x, y)]
+        if images[0].size != images[1].size:
+            return float("inf")
+        worst = max(worst, max(abs(p - q) for p, q in zip(images[0].tobytes(), images[1].tobytes())))
+    return worst
+
+
 def normalise(data: bytes, exact_images: bool):
     """The JSON body with image URLs reduced to their prefix (unless compared exactly)."""
     try:
@@ -190,16 +212,22 @@ def main() -> int:
     parser.add_argument("--only", help="run only cases whose name contains this")
     parser.add_argument("--show", action="store_true", help="print every answer, not only differences")
     parser.add_argument("--exact-images", action="store_true", help="compare image data URLs byte for byte")
+    parser.add_argument("--pixels", action="store_true", help="decode both answers' images and print max |difference|")
     args = parser.parse_args()
     cases = AUTH_CASES if args.token else CASES
     differences = 0
     for name, method, path, content_type, body, headers in cases:
         if args.only and args.only not in name:
             continue
-        answers = []
+        answers, raw = [], []
         for base in (args.runner, args.ours):
             status, read, data = send(base, method, path, content_type, body, headers, args.token)
             answers.append((status, read, normalise(data, args.exact_images)))
+            raw.append(data)
+        if args.pixels:
+            difference = pixel_difference(*raw)
+            if difference is not None:
+                print(f"PIXELS  {name}: max |runner − ours| = {difference}")
         same = answers[0] == answers[1]
         differences += not same
         if args.show or not same:

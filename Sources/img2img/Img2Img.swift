@@ -3,6 +3,7 @@
 import ArgumentParser
 
 /// The img2img command-line tool: Stable Diffusion image-to-image on the CPU.
+@main
 struct Img2Img: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "img2img",
@@ -10,5 +11,3 @@ struct Img2Img: AsyncParsableCommand {
         subcommands: [GenerateCommand.self, CompareCommand.self, TokenizeCommand.self, InspectCommand.self,
                       ParityUNetCommand.self, ServeCommand.self])
 }
-
-await Img2Img.main()
