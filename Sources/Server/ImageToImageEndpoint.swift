@@ -15,11 +15,15 @@ struct ImageToImageEndpoint: Sendable {
     let model: ModelState
     let queue: InferenceQueue
 
-    /// Answers one request; the work is cancelled if the client disconnects first.
+    /// Answers one request; the work is cancelled if the client disconnects first. Watching for the disconnect
+    /// consumes the connection's inbound stream, so the connection closes after the response: we say so with
+    /// `Connection: close`, or a client would send its next request on a connection about to close.
     func respond(to request: Request, context: ServerRequestContext) async throws -> Response {
-        try await request.body.consumeWithCancellationOnInboundClose { body in
+        var response = try await request.body.consumeWithCancellationOnInboundClose { body in
             try await respond(to: request, body: body, context: context)
         }
+        response.headers[.connection] = "close"
+        return response
     }
 
     private func respond(to request: Request, body: RequestBody, context: ServerRequestContext) async throws -> Response {

@@ -35,10 +35,16 @@ final class TestServer: @unchecked Sendable {
         if waitForModel { try await waitUntilHealthy() }
     }
 
-    /// Stops the server.
+    /// Stops the server as SIGTERM would, cancelling it if it has not exited within 10 s.
     func stop() async {
-        task.cancel()
+        await server.shutdownGracefully()
+        let task = self.task
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(10))
+            task.cancel()
+        }
         _ = try? await task.value
+        watchdog.cancel()
     }
 
     /// Waits until the run task ends by itself (after a graceful shutdown).
