@@ -25,12 +25,18 @@ struct JobTiming: Sendable {
 final class InferenceQueue: @unchecked Sendable {
     /// A job as the worker sees it.
     private final class Job: @unchecked Sendable {
-        let work: (_ shouldContinue: @escaping @Sendable () -> Bool) -> Void
+        /// Runs the work and delivers its outcome; gets the cancellation probe and the time the job was queued.
+        let work: (_ shouldContinue: @escaping @Sendable () -> Bool, _ enqueued: ContinuousClock.Instant) -> Void
+        /// Delivers a refusal or cancellation instead.
+        let finish: (InferenceQueueError) -> Void
         let enqueued = ContinuousClock.now
         var cancelled = false  // guarded by the queue's lock
-        var finish: ((InferenceQueueError) -> Void)?
 
-        init(work: @escaping (@escaping @Sendable () -> Bool) -> Void) { self.work = work }
+        init(work: @escaping (@escaping @Sendable () -> Bool, ContinuousClock.Instant) -> Void,
+             finish: @escaping (InferenceQueueError) -> Void) {
+            self.work = work
+            self.finish = finish
+        }
     }
 
     private let capacity: Int
@@ -45,12 +51,6 @@ final class InferenceQueue: @unchecked Sendable {
         self.capacity = max(0, capacity)
     }
 
-    /// Jobs now waiting (not counting the running one).
-    var waitingCount: Int { condition.withLock { waiting.count } }
-
-    /// Whether a job is running.
-    var isBusy: Bool { condition.withLock { running != nil } }
-
     /// Runs `work` on the inference thread when its turn comes and returns its result with the timings.
     /// `work` gets a probe that turns false when the caller's task is cancelled.
     func run<Result: Sendable>(_ work: @escaping @Sendable (_ shouldContinue: @escaping @Sendable () -> Bool) throws -> Result)
@@ -59,14 +59,12 @@ final class InferenceQueue: @unchecked Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 box.install(continuation)
-                let job = Job { shouldContinue in
+                let job = Job(work: { shouldContinue, enqueued in
                     let started = ContinuousClock.now
                     box.resume(with: Swift.Result { try work(shouldContinue) }.map { value in
-                        (value, JobTiming(queueWait: started - box.enqueued, run: ContinuousClock.now - started))
+                        (value, JobTiming(queueWait: started - enqueued, run: ContinuousClock.now - started))
                     })
-                }
-                job.finish = { error in box.resume(with: .failure(error)) }
-                box.enqueued = job.enqueued
+                }, finish: { error in box.resume(with: .failure(error)) })
                 if let refusal = enqueue(job) { box.resume(with: .failure(refusal)) }
                 box.attach { [weak self, weak job] in
                     guard let self, let job else { return }
@@ -86,14 +84,7 @@ final class InferenceQueue: @unchecked Sendable {
             defer { waiting.removeAll(); condition.broadcast() }
             return waiting
         }
-        dropped.forEach { $0.finish?(.stopped) }
-    }
-
-    /// Waits until no job runs or waits.
-    func waitUntilIdle() async {
-        while condition.withLock({ running != nil || !waiting.isEmpty }) {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        dropped.forEach { $0.finish(.stopped) }
     }
 
     private func enqueue(_ job: Job) -> InferenceQueueError? {
@@ -115,7 +106,7 @@ final class InferenceQueue: @unchecked Sendable {
             waiting.remove(at: index)
             return true
         }
-        if removed { job.finish?(.cancelled) }
+        if removed { job.finish(.cancelled) }
     }
 
     /// Called with the lock held.
@@ -138,7 +129,7 @@ final class InferenceQueue: @unchecked Sendable {
                 return running
             }
             guard let job = next else { return }
-            job.work { [condition] in condition.withLock { !job.cancelled } }
+            job.work({ [condition] in condition.withLock { !job.cancelled } }, job.enqueued)
             condition.withLock { running = nil }
         }
     }
@@ -151,7 +142,6 @@ private final class ResultBox<Value: Sendable>: @unchecked Sendable {
     private var pending: Swift.Result<Value, Error>?
     private var onCancel: (() -> Void)?
     private var cancelled = false
-    var enqueued = ContinuousClock.now
 
     func install(_ continuation: CheckedContinuation<Value, Error>) {
         lock.withLock { self.continuation = continuation }

@@ -12,7 +12,9 @@ public final class StableDiffusionBackend: ImageGenerationBackend, @unchecked Se
     private let pipeline: StableDiffusionPipeline
     private let rng: RandomSource
 
+    /// The id the model was loaded under.
     public var modelID: String { pipeline.modelID }
+    /// True for img2img, false for InstructPix2Pix.
     public var usesStrength: Bool { pipeline.kind == .img2img }
 
     /// Loads the model folder; `rng` picks the torch generator the seeds reproduce.
@@ -21,6 +23,7 @@ public final class StableDiffusionBackend: ImageGenerationBackend, @unchecked Se
         self.rng = rng
     }
 
+    /// Runs the pipeline as `img2img generate` does, stopping at the next step once `shouldContinue` says false.
     public func generate(image: RGBImage, request: GenerationRequest,
                          shouldContinue: @escaping @Sendable () -> Bool) throws -> [GeneratedPicture] {
         var options = GenerationOptions()

@@ -150,6 +150,22 @@ final class ServerBehaviourTests: XCTestCase {
         XCTAssertEqual(response.status.code, 200)
     }
 
+    func testClientDisconnectRemovesAWaitingJobFromTheQueue() async throws {
+        let backend = GatedBackend()
+        let server = try await start(backend) { $0.limits.queueCapacity = 1 }
+        let running = Task { try await server.post(form) }
+        XCTAssertTrue(backend.waitUntilRunning(), "the first request never started")
+        let waiting = Task { try await server.post(form) }
+        try await Task.sleep(for: .milliseconds(300))
+        waiting.cancel()
+        try await Task.sleep(for: .milliseconds(300))
+        backend.release()
+        let (response, _) = try await running.value
+        XCTAssertEqual(response.status.code, 200)
+        try await Task.sleep(for: .milliseconds(300))
+        XCTAssertEqual(backend.startedCount, 1, "the disconnected request still ran")
+    }
+
     func testGracefulShutdownFinishesTheRunningJobThenExits() async throws {
         let backend = GatedBackend()
         let server = try await start(backend)
