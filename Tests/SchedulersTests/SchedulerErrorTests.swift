@@ -117,11 +117,10 @@ final class SchedulerErrorTests: XCTestCase {
         }
     }
 
-    func testPendingMultistepSchedulersAreUnsupportedForNow() {
-        for name in ["DPMSolverMultistepScheduler", "UniPCMultistepScheduler", "LCMScheduler"] {
-            XCTAssertThrowsError(try makeScheduler(config: config(name)), name) {
-                guard case .unsupported? = $0 as? SchedulerError else { return XCTFail("\(name): \($0)") }
-            }
+    func testFactoryBuildsEverySupportedClass() throws {
+        for name in supportedSchedulerClassNames {
+            let scheduler = try makeScheduler(config: config(name))
+            XCTAssertEqual(String(describing: type(of: scheduler)), name)
         }
     }
 
