@@ -12,7 +12,7 @@ import pathlib
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-SECTIONS = ["kernels", "safetensors", "images", "tokenizer", "models", "pipelines"]
+SECTIONS = ["kernels", "safetensors", "images", "tokenizer", "models", "pipelines", "safety"]
 
 
 def main(argv):
