@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Images", targets: ["Images"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
+        .library(name: "Safety", targets: ["Safety"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,6 +38,8 @@ let package = Package(
         .target(name: "Pipelines", dependencies: ["Tensors", "SafeTensors", "Images", "Tokenizers", "Models", "Random",
                                                   "Schedulers"], swiftSettings: kernelSettings),
         .target(name: "Tokenizers", dependencies: [], swiftSettings: kernelSettings),
+        .target(name: "Safety", dependencies: ["Tensors", "SafeTensors", "Images", "Models"],
+                swiftSettings: kernelSettings),
 
         .executableTarget(name: "img2img", dependencies: [
             "Tensors", "SafeTensors", "Images", "Models", "Random", "Schedulers", "Tokenizers", "Pipelines",
@@ -54,6 +57,8 @@ let package = Package(
         .testTarget(name: "SchedulersTests", dependencies: ["Schedulers", "TestSupport"]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "SafetyTests", dependencies: ["Safety", "Models", "Images", "Tensors", "SafeTensors",
+                                                        "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
