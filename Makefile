@@ -13,7 +13,7 @@ build: deps
 
 test: deps
 	$(SWIFT) build -c $(CONFIG) --build-tests
-	$(SWIFT) test -c $(CONFIG) --skip-build
+	$(SWIFT) test -c $(CONFIG) --skip-build --disable-swift-testing
 
 serve: deps
 	@echo "img2img: the HTTP server is not built yet (it arrives with the server issue); nothing to serve." >&2
