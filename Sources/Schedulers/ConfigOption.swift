@@ -21,6 +21,7 @@ func parseOption<Option: RawRepresentable & CaseIterable>(_ value: String, field
 /// An `unsupported` error when a flag this engine does not implement is switched on.
 func rejectEnabled(_ value: Bool?, field: String, scheduler: String, instead: String = "") throws {
     if value == true {
-        throw SchedulerError.unsupported(scheduler: scheduler, field: field, value: "true", supported: "false" + instead)
+        throw SchedulerError.unsupported(scheduler: scheduler, field: field, value: "true",
+                                         supported: "false" + instead)
     }
 }

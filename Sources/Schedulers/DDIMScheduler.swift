@@ -33,7 +33,7 @@ public final class DDIMScheduler: Scheduler {
     public init(config: SchedulerConfig) throws {
         let name = DDIMScheduler.className
         self.config = config
-        schedule = try NoiseSchedule(config: config, scheduler: name, supported: [.linear, .scaledLinear, .squaredcosCapV2])
+        schedule = try NoiseSchedule(config: config, scheduler: name)
         numTrainTimesteps = schedule.alphasCumprod.count
         spacing = try parseOption(config.timestepSpacing ?? "leading", field: "timestep_spacing", scheduler: name)
         stepsOffset = config.stepsOffset ?? 0

@@ -82,9 +82,10 @@ public final class DDPMScheduler: Scheduler {
         let currentAlpha = alphaProd / alphaProdPrevious
         let currentBeta = 1 - currentAlpha
 
-        var predictedOriginal = predictionType.originalSample(modelOutput: modelOutput, sample: sample,
-                                                              alpha: alphaProd.squareRoot(), sigma: betaProd.squareRoot())
-        predictedOriginal = limitedOriginalSample(predictedOriginal, thresholding: thresholding, clipRange: clipRange)
+        let predictedOriginal = limitedOriginalSample(
+            predictionType.originalSample(modelOutput: modelOutput, sample: sample, alpha: alphaProd.squareRoot(),
+                                          sigma: betaProd.squareRoot()),
+            thresholding: thresholding, clipRange: clipRange)
         let originalCoefficient = alphaProdPrevious.squareRoot() * currentBeta / betaProd
         let sampleCoefficient = currentAlpha.squareRoot() * betaProdPrevious / betaProd
         var previous = predictedOriginal * originalCoefficient + sample * sampleCoefficient

@@ -93,7 +93,7 @@ public final class DPMSolverMultistepScheduler: Scheduler {
         lambdaMinClipped = Float(config.lambdaMinClipped ?? -Double.infinity)
         roundsRampTimesteps = config.betaSchedule != BetaSchedule.squaredcosCapV2.rawValue
 
-        schedule = try NoiseSchedule(config: config, scheduler: name, supported: [.linear, .scaledLinear, .squaredcosCapV2])
+        schedule = try NoiseSchedule(config: config, scheduler: name)
             .withFiniteTerminalSigma()
         trainSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
         timesteps = (0..<trainSigmas.count).reversed().map { Float($0) }
@@ -146,18 +146,10 @@ public final class DPMSolverMultistepScheduler: Scheduler {
     public func step(modelOutput: Tensor, timestep: Float, sample: Tensor,
                      generator: RandomGenerator?) throws -> Tensor {
         let name = Self.className
-        guard inferenceSteps != nil else {
-            throw SchedulerError.misuse(scheduler: name, reason: "call setTimesteps before step")
-        }
-        guard modelOutput.shape == sample.shape else {
-            throw SchedulerError.misuse(scheduler: name,
-                                        reason: "model output \(modelOutput.shape) and sample \(sample.shape) differ")
-        }
-        let stepIndex = index.resolve(timestep, timesteps: timesteps) ?? timesteps.count
-        guard stepIndex >= 0 && stepIndex + 1 < sigmas.count else {
-            throw SchedulerError.misuse(scheduler: name,
-                                        reason: "step \(stepIndex) is past the last of \(timesteps.count) timesteps")
-        }
+        try checkStepArguments(modelOutput: modelOutput, sample: sample, timestepsSet: inferenceSteps != nil,
+                               scheduler: name)
+        let stepIndex = try index.resolveForStep(timestep, timesteps: timesteps, stepCount: sigmas.count - 1,
+                                                 scheduler: name)
         let count = timesteps.count
         let finalIsFirstOrder = stepIndex == count - 1
             && (eulerAtFinal || (lowerOrderFinal && count < 15) || finalSigmasType == .zero)
@@ -196,7 +188,8 @@ public final class DPMSolverMultistepScheduler: Scheduler {
 
     /// DPM-Solver's λ clipping: how many of the smallest λ lie below `lambda_min_clipped` (torch.searchsorted).
     private func clippedIndex() -> Int {
-        let ascendingLambdas = schedule.alphasCumprod.reversed().map { log($0.squareRoot()) - log((1 - $0).squareRoot()) }
+        let ascendingLambdas = schedule.alphasCumprod.reversed()
+            .map { log($0.squareRoot()) - log((1 - $0).squareRoot()) }
         var low = 0, high = ascendingLambdas.count
         while low < high {
             let middle = low + (high - low) / 2

@@ -27,7 +27,7 @@ public final class EulerAncestralDiscreteScheduler: Scheduler {
     public init(config: SchedulerConfig) throws {
         let name = EulerAncestralDiscreteScheduler.className
         self.config = config
-        schedule = try NoiseSchedule(config: config, scheduler: name, supported: [.linear, .scaledLinear, .squaredcosCapV2])
+        schedule = try NoiseSchedule(config: config, scheduler: name)
             .withFiniteTerminalSigma()
         numTrainTimesteps = schedule.alphasCumprod.count
         spacing = try parseOption(config.timestepSpacing ?? "linspace", field: "timestep_spacing", scheduler: name)
@@ -46,10 +46,10 @@ public final class EulerAncestralDiscreteScheduler: Scheduler {
         guard steps >= 1 else {
             throw SchedulerError.invalidSteps(steps, reason: "EulerAncestralDiscreteScheduler needs at least 1 step")
         }
-        timesteps = spacing.fractionalTimesteps(steps: steps, numTrainTimesteps: numTrainTimesteps,
-                                                stepsOffset: stepsOffset)
-        let trainingSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
-        sigmas = SigmaSchedules.sigmas(at: timesteps, trainingSigmas: trainingSigmas).map { Float($0) } + [0]
+        let (stepSigmas, stepTimesteps) = SigmaRamp.none.stepSchedule(steps: steps, spacing: spacing,
+                                                                      stepsOffset: stepsOffset, noiseSchedule: schedule)
+        sigmas = stepSigmas.map { Float($0) } + [0]
+        timesteps = stepTimesteps.map { Float($0) }
         index.reset()
     }
 

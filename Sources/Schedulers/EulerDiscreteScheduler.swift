@@ -45,7 +45,7 @@ public final class EulerDiscreteScheduler: Scheduler {
     public init(config: SchedulerConfig) throws {
         let name = EulerDiscreteScheduler.className
         self.config = config
-        schedule = try NoiseSchedule(config: config, scheduler: name, supported: [.linear, .scaledLinear, .squaredcosCapV2])
+        schedule = try NoiseSchedule(config: config, scheduler: name)
             .withFiniteTerminalSigma()
         numTrainTimesteps = schedule.alphasCumprod.count
         spacing = try parseOption(config.timestepSpacing ?? "linspace", field: "timestep_spacing", scheduler: name)
@@ -75,19 +75,9 @@ public final class EulerDiscreteScheduler: Scheduler {
         guard steps >= 1 else {
             throw SchedulerError.invalidSteps(steps, reason: "EulerDiscreteScheduler needs at least 1 step")
         }
-        let stepTimesteps = spacing.fractionalTimesteps(steps: steps, numTrainTimesteps: numTrainTimesteps,
-                                                        stepsOffset: stepsOffset).map(Double.init)
-        let trainingSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
-        let interpolated: [Double]
-        switch interpolation {
-        case .linear:
-            interpolated = SigmaSchedules.sigmas(at: stepTimesteps.map { Float($0) }, trainingSigmas: trainingSigmas)
-        case .logLinear:
-            interpolated = SigmaSchedules.logLinear(trainingSigmas: trainingSigmas, count: steps + 1).map(Double.init)
-        }
-        let (stepSigmas, rampTimesteps) = sigmaRamp.schedule(interpolated: interpolated, timesteps: stepTimesteps,
-                                                             logSigmas: SigmaSchedules.logSigmas(trainingSigmas),
-                                                             count: steps)
+        let (stepSigmas, rampTimesteps) = sigmaRamp.stepSchedule(steps: steps, spacing: spacing,
+                                                                 stepsOffset: stepsOffset, noiseSchedule: schedule,
+                                                                 logLinear: interpolation == .logLinear)
         let last: Float
         switch finalSigma {
         case .zero: last = 0

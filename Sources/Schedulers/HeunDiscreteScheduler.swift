@@ -55,13 +55,8 @@ public final class HeunDiscreteScheduler: Scheduler {
         guard steps >= 1 else {
             throw SchedulerError.invalidSteps(steps, reason: "HeunDiscreteScheduler needs at least 1 step")
         }
-        let interpolatedTimesteps = spacing.fractionalTimesteps(steps: steps, numTrainTimesteps: numTrainTimesteps,
-                                                                stepsOffset: stepsOffset)
-        let trainingSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
-        let (stepSigmas, stepTimesteps) = sigmaRamp.schedule(
-            interpolated: SigmaSchedules.sigmas(at: interpolatedTimesteps, trainingSigmas: trainingSigmas),
-            timesteps: interpolatedTimesteps.map(Double.init), logSigmas: SigmaSchedules.logSigmas(trainingSigmas),
-            count: steps)
+        let (stepSigmas, stepTimesteps) = sigmaRamp.stepSchedule(steps: steps, spacing: spacing,
+                                                                 stepsOffset: stepsOffset, noiseSchedule: schedule)
         // cat([σ[:1], σ[1:-1].repeat_interleave(2), σ[-1:]]) over σ + [0]; timesteps likewise without the end.
         let allSigmas = stepSigmas.map { Float($0) } + [0]
         sigmas = [allSigmas[0]] + allSigmas.dropFirst().dropLast().flatMap { [$0, $0] } + [allSigmas[allSigmas.count - 1]]

@@ -42,7 +42,7 @@ public final class LCMScheduler: Scheduler {
         thresholding = try DynamicThresholding.configured(by: config, scheduler: name)
         clipRange = Schedulers.clipRange(config, clipsByDefault: false)
         schedule = try NoiseSchedule(config: config, scheduler: name, betaStart: 0.00085, betaEnd: 0.012,
-                                     betaSchedule: .scaledLinear, supported: [.linear, .scaledLinear, .squaredcosCapV2])
+                                     betaSchedule: .scaledLinear)
         finalAlphaCumprod = (config.setAlphaToOne ?? true) ? 1 : schedule.alphasCumprod[0]
         timesteps = (0..<schedule.alphasCumprod.count).reversed().map { Float($0) }
     }
@@ -104,21 +104,11 @@ public final class LCMScheduler: Scheduler {
     /// One consistency step; every step but the last re-noises with `randn(model_output.shape)` from `generator`.
     public func step(modelOutput: Tensor, timestep: Float, sample: Tensor,
                      generator: RandomGenerator?) throws -> Tensor {
-        guard let inferenceSteps else {
-            throw SchedulerError.misuse(scheduler: Self.className, reason: "call setTimesteps before step")
-        }
-        guard modelOutput.shape == sample.shape else {
-            throw SchedulerError.misuse(scheduler: Self.className,
-                                        reason: "model output \(modelOutput.shape) and sample \(sample.shape) differ")
-        }
-        guard let stepIndex = index.resolve(timestep, timesteps: timesteps) else {
-            throw SchedulerError.misuse(scheduler: Self.className, reason: "timestep \(timestep) is not in the schedule")
-        }
-        guard stepIndex >= 0 && stepIndex < timesteps.count else {
-            throw SchedulerError.misuse(scheduler: Self.className,
-                                        reason: "step \(stepIndex) is past the last of \(timesteps.count) timesteps")
-        }
         let name = Self.className
+        try checkStepArguments(modelOutput: modelOutput, sample: sample, timestepsSet: inferenceSteps != nil,
+                               scheduler: name)
+        let stepIndex = try index.resolveForStep(timestep, timesteps: timesteps, stepCount: timesteps.count,
+                                                 scheduler: name)
         let previousTimestep = stepIndex + 1 < timesteps.count ? timesteps[stepIndex + 1] : timestep
         let alphaProd = try schedule.alphaCumprod(at: integerTimestep(timestep, scheduler: name), scheduler: name)
         let alphaProdPrevious = previousTimestep >= 0
@@ -134,7 +124,7 @@ public final class LCMScheduler: Scheduler {
         let denoised = x0 * cOut + sample * cSkip
         self.denoised = denoised
         var previous = denoised
-        if stepIndex != inferenceSteps - 1 {
+        if stepIndex != timesteps.count - 1 {
             guard let generator else { throw SchedulerError.missingGenerator(scheduler: name) }
             let noise = generator.randn(modelOutput.shape)
             previous = denoised * alphaProdPrevious.squareRoot() + noise * betaProdPrevious.squareRoot()

@@ -34,8 +34,7 @@ public final class LMSDiscreteScheduler: Scheduler {
     public init(config: SchedulerConfig) throws {
         let name = LMSDiscreteScheduler.className
         self.config = config
-        schedule = try NoiseSchedule(config: config, scheduler: name, supported: [.linear, .scaledLinear, .squaredcosCapV2],
-                                     readsZeroSNRRescale: false)
+        schedule = try NoiseSchedule(config: config, scheduler: name, readsZeroSNRRescale: false)
         numTrainTimesteps = schedule.alphasCumprod.count
         spacing = try parseOption(config.timestepSpacing ?? "linspace", field: "timestep_spacing", scheduler: name)
         stepsOffset = config.stepsOffset ?? 0
@@ -52,13 +51,8 @@ public final class LMSDiscreteScheduler: Scheduler {
         guard steps >= 1 else {
             throw SchedulerError.invalidSteps(steps, reason: "LMSDiscreteScheduler needs at least 1 step")
         }
-        let interpolatedTimesteps = spacing.fractionalTimesteps(steps: steps, numTrainTimesteps: numTrainTimesteps,
-                                                                stepsOffset: stepsOffset)
-        let trainingSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
-        let (stepSigmas, stepTimesteps) = sigmaRamp.schedule(
-            interpolated: SigmaSchedules.sigmas(at: interpolatedTimesteps, trainingSigmas: trainingSigmas),
-            timesteps: interpolatedTimesteps.map(Double.init), logSigmas: SigmaSchedules.logSigmas(trainingSigmas),
-            count: steps)
+        let (stepSigmas, stepTimesteps) = sigmaRamp.stepSchedule(steps: steps, spacing: spacing,
+                                                                 stepsOffset: stepsOffset, noiseSchedule: schedule)
         sigmas = stepSigmas.map { Float($0) } + [0]
         timesteps = stepTimesteps.map { Float($0) }
         index.reset()

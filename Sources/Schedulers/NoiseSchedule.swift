@@ -12,6 +12,9 @@ public enum BetaSchedule: String, CaseIterable, Sendable {
     case exp
     case laplace
     case sigmoid
+
+    /// The schedules most scheduler classes accept.
+    public static let standard: [BetaSchedule] = [.linear, .scaledLinear, .squaredcosCapV2]
 }
 
 /// Betas, alphas = 1 − betas and alphas_cumprod of a training schedule, as float32 arrays indexed by timestep.
@@ -25,10 +28,10 @@ public struct NoiseSchedule: Sendable, Equatable {
     /// Whether `rescale_betas_zero_snr` rescaled the betas (arXiv 2305.08891).
     public let isRescaledToZeroTerminalSNR: Bool
 
-    /// The alphas and their cumulative product for given betas.
-    public init(betas: [Float]) {
+    /// The alphas and their cumulative product for given betas (`rescaled`: they come from the zero-SNR rescale).
+    public init(betas: [Float], rescaled: Bool = false) {
         self.betas = betas
-        isRescaledToZeroTerminalSNR = false
+        isRescaledToZeroTerminalSNR = rescaled
         alphas = betas.map { 1 - $0 }
         alphasCumprod = NoiseSchedule.cumulativeProduct(alphas)
     }
@@ -44,10 +47,10 @@ public struct NoiseSchedule: Sendable, Equatable {
     /// A schedule outside `supported`, fewer than two training timesteps, or trained betas whose count is not
     /// `num_train_timesteps` are `unsupported` errors.
     public init(config: SchedulerConfig, scheduler: String, betaStart: Double = 0.0001, betaEnd: Double = 0.02,
-                betaSchedule: BetaSchedule = .linear, supported: [BetaSchedule],
+                betaSchedule: BetaSchedule = .linear, supported: [BetaSchedule] = BetaSchedule.standard,
                 readsZeroSNRRescale: Bool = true) throws {
         let numTrainTimesteps = config.numTrainTimesteps ?? 1000
-        var betas: [Float]
+        let betas: [Float]
         if let trainedBetas = config.trainedBetas {
             betas = trainedBetas.map { Float($0) }
         } else {
@@ -58,19 +61,17 @@ public struct NoiseSchedule: Sendable, Equatable {
                                         betaStart: config.betaStart ?? betaStart, betaEnd: config.betaEnd ?? betaEnd)
         }
         guard betas.count >= 2 else {
-            throw SchedulerError.unsupported(scheduler: scheduler,
-                                             field: config.trainedBetas == nil ? "num_train_timesteps" : "trained_betas",
+            let field = config.trainedBetas == nil ? "num_train_timesteps" : "trained_betas"
+            throw SchedulerError.unsupported(scheduler: scheduler, field: field,
                                              value: "\(betas.count) training timesteps", supported: "at least 2")
         }
         guard betas.count == numTrainTimesteps else {
-            throw SchedulerError.unsupported(scheduler: scheduler, field: "trained_betas", value: "\(betas.count) values",
+            throw SchedulerError.unsupported(scheduler: scheduler, field: "trained_betas",
+                                             value: "\(betas.count) values",
                                              supported: "exactly num_train_timesteps (\(numTrainTimesteps)) values")
         }
-        isRescaledToZeroTerminalSNR = readsZeroSNRRescale && (config.rescaleBetasZeroSnr ?? false)
-        if isRescaledToZeroTerminalSNR { betas = NoiseSchedule.rescaledToZeroTerminalSNR(betas) }
-        self.betas = betas
-        alphas = betas.map { 1 - $0 }
-        alphasCumprod = NoiseSchedule.cumulativeProduct(alphas)
+        let rescaled = readsZeroSNRRescale && (config.rescaleBetasZeroSnr ?? false)
+        self.init(betas: rescaled ? NoiseSchedule.rescaledToZeroTerminalSNR(betas) : betas, rescaled: rescaled)
     }
 
     /// The σ schedulers' guard under zero terminal SNR: ᾱ_T = 2⁻²⁴ instead of 0, so that σ_max stays finite

@@ -41,8 +41,7 @@ public final class PNDMScheduler: Scheduler {
     public init(config: SchedulerConfig) throws {
         let name = PNDMScheduler.className
         self.config = config
-        schedule = try NoiseSchedule(config: config, scheduler: name, supported: [.linear, .scaledLinear, .squaredcosCapV2],
-                                     readsZeroSNRRescale: false)
+        schedule = try NoiseSchedule(config: config, scheduler: name, readsZeroSNRRescale: false)
         numTrainTimesteps = schedule.alphasCumprod.count
         spacing = try parseOption(config.timestepSpacing ?? "leading", field: "timestep_spacing", scheduler: name)
         stepsOffset = config.stepsOffset ?? 0

@@ -11,6 +11,15 @@ struct SigmaRamp {
     let sigmaMin: Double?
     let sigmaMax: Double?
 
+    /// No re-spacing: the scheduler class has none of the `use_*_sigmas` options.
+    static let none = SigmaRamp(kind: .interpolated, sigmaMin: nil, sigmaMax: nil)
+
+    private init(kind: Kind, sigmaMin: Double?, sigmaMax: Double?) {
+        self.kind = kind
+        self.sigmaMin = sigmaMin
+        self.sigmaMax = sigmaMax
+    }
+
     /// Reads the `use_*` flags in diffusers' precedence (Karras, then Lu's λ spacing where `allowsLuLambdas`,
     /// then exponential); beta sigmas, Karras with exponential, or — where `hasFlowOptions` — flow sigmas and
     /// dynamic shifting are `unsupported` errors. `karrasReadsBounds` is false for LMS.
@@ -55,5 +64,20 @@ struct SigmaRamp {
             return (interpolated, timesteps)
         }
         return (ramp, ramp.map { SigmaSchedules.timestep(forSigma: $0, logSigmas: logSigmas) })
+    }
+
+    /// `set_timesteps` of the σ schedulers (Euler, Euler ancestral, LMS, Heun): the spacing's fractional
+    /// timesteps, σ read there from the training σ's (`np.interp`; with `logLinear`, Euler's log-linear ramp
+    /// over n + 1 values instead), then re-spaced by this ramp.
+    func stepSchedule(steps: Int, spacing: TimestepSpacing, stepsOffset: Int, noiseSchedule: NoiseSchedule,
+                      logLinear: Bool = false) -> (sigmas: [Double], timesteps: [Double]) {
+        let trainingSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: noiseSchedule.alphasCumprod)
+        let timesteps = spacing.fractionalTimesteps(steps: steps, numTrainTimesteps: trainingSigmas.count,
+                                                    stepsOffset: stepsOffset)
+        let interpolated = logLinear
+            ? SigmaSchedules.logLinear(trainingSigmas: trainingSigmas, count: steps + 1).map(Double.init)
+            : SigmaSchedules.sigmas(at: timesteps, trainingSigmas: trainingSigmas)
+        return schedule(interpolated: interpolated, timesteps: timesteps.map(Double.init),
+                        logSigmas: SigmaSchedules.logSigmas(trainingSigmas), count: steps)
     }
 }

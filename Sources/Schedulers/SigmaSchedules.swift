@@ -15,7 +15,9 @@ public enum SigmaSchedules {
         alphasCumprod.map { ((1 - $0) / $0).squareRoot() }
     }
 
-    /// `np.log(sigmas)` of a float32 array: float32 natural logarithms.
+    /// `np.log(sigmas)` of a float32 array: float32 natural logarithms, taken in double and rounded. (NumPy's
+    /// SIMD float32 log is up to 2 ulp off; this rounding and Glibc's logf give identical results on every
+    /// scheduler fixture, and this one agrees with np.log on slightly more of the SD training σ's.)
     public static func logSigmas(_ sigmas: [Float]) -> [Float] {
         sigmas.map { Float(log(Double($0))) }
     }

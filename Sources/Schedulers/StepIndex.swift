@@ -46,6 +46,20 @@ struct StepIndex {
         return step
     }
 
+    /// The index `step` works at, resolved as `resolve` does; a `misuse` error when the timestep is not in the
+    /// schedule or when the index is not below `stepCount`.
+    mutating func resolveForStep(_ timestep: Float, timesteps: [Float], stepCount: Int,
+                                 scheduler: String) throws -> Int {
+        guard let index = resolve(timestep, timesteps: timesteps) else {
+            throw SchedulerError.misuse(scheduler: scheduler, reason: "timestep \(timestep) is not in the schedule")
+        }
+        guard index >= 0 && index < stepCount else {
+            throw SchedulerError.misuse(scheduler: scheduler,
+                                        reason: "step \(index) is past the last of \(stepCount) timesteps")
+        }
+        return index
+    }
+
     /// The σ `add_noise` reads: at the timestep's index without a begin index, else at the current step
     /// index, else at the begin index; nil outside the schedule.
     func noiseSigma(_ timestep: Float, timesteps: [Float], sigmas: [Float]) -> Float? {

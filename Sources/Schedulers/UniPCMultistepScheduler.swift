@@ -70,7 +70,7 @@ public final class UniPCMultistepScheduler: Scheduler {
         disableCorrector = Set(config.disableCorrector ?? [])
         stepsOffset = config.stepsOffset ?? 0
 
-        schedule = try NoiseSchedule(config: config, scheduler: name, supported: [.linear, .scaledLinear, .squaredcosCapV2])
+        schedule = try NoiseSchedule(config: config, scheduler: name)
             .withFiniteTerminalSigma()
         trainSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
         timesteps = (0..<trainSigmas.count).reversed().map { Float($0) }
@@ -124,18 +124,10 @@ public final class UniPCMultistepScheduler: Scheduler {
     public func step(modelOutput: Tensor, timestep: Float, sample: Tensor,
                      generator: RandomGenerator?) throws -> Tensor {
         let name = Self.className
-        guard inferenceSteps != nil else {
-            throw SchedulerError.misuse(scheduler: name, reason: "call setTimesteps before step")
-        }
-        guard modelOutput.shape == sample.shape else {
-            throw SchedulerError.misuse(scheduler: name,
-                                        reason: "model output \(modelOutput.shape) and sample \(sample.shape) differ")
-        }
-        let stepIndex = index.resolve(timestep, timesteps: timesteps) ?? timesteps.count
-        guard stepIndex >= 0 && stepIndex + 1 < sigmas.count else {
-            throw SchedulerError.misuse(scheduler: name,
-                                        reason: "step \(stepIndex) is past the last of \(timesteps.count) timesteps")
-        }
+        try checkStepArguments(modelOutput: modelOutput, sample: sample, timestepsSet: inferenceSteps != nil,
+                               scheduler: name)
+        let stepIndex = try index.resolveForStep(timestep, timesteps: timesteps, stepCount: sigmas.count - 1,
+                                                 scheduler: name)
         let converted = convertModelOutput(modelOutput, sample: sample, sigma: sigmas[stepIndex])
         var current = sample
         if stepIndex > 0, !disableCorrector.contains(stepIndex - 1), let lastSample {
