@@ -93,8 +93,7 @@ public final class DPMSolverMultistepScheduler: Scheduler {
         lambdaMinClipped = Float(config.lambdaMinClipped ?? -Double.infinity)
         roundsRampTimesteps = config.betaSchedule != BetaSchedule.squaredcosCapV2.rawValue
 
-        schedule = try NoiseSchedule(config: config, scheduler: name)
-            .withFiniteTerminalSigma()
+        schedule = try NoiseSchedule(config: config, scheduler: name).withFiniteTerminalSigma()
         trainSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
         timesteps = (0..<trainSigmas.count).reversed().map { Float($0) }
         sigmas = trainSigmas

@@ -27,8 +27,7 @@ public final class EulerAncestralDiscreteScheduler: Scheduler {
     public init(config: SchedulerConfig) throws {
         let name = EulerAncestralDiscreteScheduler.className
         self.config = config
-        schedule = try NoiseSchedule(config: config, scheduler: name)
-            .withFiniteTerminalSigma()
+        schedule = try NoiseSchedule(config: config, scheduler: name).withFiniteTerminalSigma()
         numTrainTimesteps = schedule.alphasCumprod.count
         spacing = try parseOption(config.timestepSpacing ?? "linspace", field: "timestep_spacing", scheduler: name)
         stepsOffset = config.stepsOffset ?? 0

@@ -70,8 +70,7 @@ public final class UniPCMultistepScheduler: Scheduler {
         disableCorrector = Set(config.disableCorrector ?? [])
         stepsOffset = config.stepsOffset ?? 0
 
-        schedule = try NoiseSchedule(config: config, scheduler: name)
-            .withFiniteTerminalSigma()
+        schedule = try NoiseSchedule(config: config, scheduler: name).withFiniteTerminalSigma()
         trainSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
         timesteps = (0..<trainSigmas.count).reversed().map { Float($0) }
         sigmas = trainSigmas
