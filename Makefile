@@ -13,7 +13,7 @@ build: deps
 
 test: deps
 	$(SWIFT) build -c $(CONFIG) --build-tests
-	$(SWIFT) test -c $(CONFIG) --skip-build
+	$(SWIFT) test -c $(CONFIG) --skip-build --disable-swift-testing
 
 # Serves the image-to-image API on 127.0.0.1:8000 with the bundled test model (weights/tiny-sd), unless
 # MODEL_ID / MODEL_DIR say otherwise; SERVE_ARGS adds options, e.g. SERVE_ARGS="--port 9000 --rng cpu".

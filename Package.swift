@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Images", targets: ["Images"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
+        .library(name: "Safety", targets: ["Safety"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,8 +42,10 @@ let package = Package(
         .target(name: "Random", dependencies: ["Tensors"], swiftSettings: kernelSettings),
         .target(name: "Schedulers", dependencies: ["Tensors", "Random"], swiftSettings: kernelSettings),
         .target(name: "Pipelines", dependencies: ["Tensors", "SafeTensors", "Images", "Tokenizers", "Models", "Random",
-                                                  "Schedulers"], swiftSettings: kernelSettings),
+                                                  "Schedulers", "Safety"], swiftSettings: kernelSettings),
         .target(name: "Tokenizers", dependencies: [], swiftSettings: kernelSettings),
+        .target(name: "Safety", dependencies: ["Tensors", "SafeTensors", "Images", "Models"],
+                swiftSettings: kernelSettings),
         .target(name: "Server", dependencies: [
             "Images", "Pipelines", "Random",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -67,8 +70,10 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "RandomTests", dependencies: ["Random", "TestSupport"]),
         .testTarget(name: "SchedulersTests", dependencies: ["Schedulers", "TestSupport"]),
-        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "TestSupport"]),
+        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "Safety", "Images", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "SafetyTests", dependencies: ["Safety", "Models", "Images", "Tensors", "SafeTensors",
+                                                        "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "Pipelines", "Images", "TestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

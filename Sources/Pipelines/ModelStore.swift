@@ -35,12 +35,14 @@ public struct ModelStore: Sendable {
         }
     }
 
-    /// The folder for `reference`: a path to a model folder (one with `model_index.json`) is used as is;
-    /// anything else must be an id `org/name` (or `name`) found under the root.
+    /// The folder for `reference`: a path to a model folder (one with `model_index.json`, or `config.json`
+    /// for a single component such as a safety checker) is used as is; anything else must be an id
+    /// `org/name` (or `name`) found under the root.
     public func resolve(_ reference: String) throws -> URL {
         var isDirectory: ObjCBool = false
         let asPath = URL(fileURLWithPath: reference)
-        if FileManager.default.fileExists(atPath: asPath.appendingPathComponent("model_index.json").path) {
+        for marker in ["model_index.json", "config.json"]
+        where FileManager.default.fileExists(atPath: asPath.appendingPathComponent(marker).path) {
             return asPath
         }
         let parts = try ModelStore.validatedParts(of: reference)

@@ -1,4 +1,4 @@
-// The forward process of the alphas_cumprod schedulers (DDIM, DDPM, PNDM `add_noise`):
+// The forward process of the alphas_cumprod schedulers (DDIM, DDPM, PNDM and LCM `add_noise`):
 // x_t = √ᾱ_t · x₀ + √(1 − ᾱ_t) · ε, in float32.
 
 import Tensors

@@ -33,21 +33,14 @@ public final class DDIMScheduler: Scheduler {
     public init(config: SchedulerConfig) throws {
         let name = DDIMScheduler.className
         self.config = config
-        numTrainTimesteps = config.numTrainTimesteps ?? 1000
-        schedule = try NoiseSchedule(
-            scheduler: name, numTrainTimesteps: numTrainTimesteps, betaStart: config.betaStart ?? 0.0001,
-            betaEnd: config.betaEnd ?? 0.02, betaSchedule: config.betaSchedule ?? "linear",
-            trainedBetas: config.trainedBetas, rescaleZeroTerminalSNR: config.rescaleBetasZeroSnr ?? false,
-            supported: [.linear, .scaledLinear, .squaredcosCapV2])
-        spacing = try TimestepSpacing(configValue: config.timestepSpacing ?? "leading", scheduler: name)
+        schedule = try NoiseSchedule(config: config, scheduler: name)
+        numTrainTimesteps = schedule.alphasCumprod.count
+        spacing = try parseOption(config.timestepSpacing ?? "leading", field: "timestep_spacing", scheduler: name)
         stepsOffset = config.stepsOffset ?? 0
-        predictionType = try PredictionType(configValue: config.predictionType ?? "epsilon", scheduler: name,
-                                            supported: [.epsilon, .sample, .vPrediction])
-        clipRange = (config.clipSample ?? true) ? Float(config.clipSampleRange ?? 1.0) : nil
-        thresholding = (config.thresholding ?? false)
-            ? DynamicThresholding(ratio: config.dynamicThresholdingRatio ?? 0.995,
-                                  sampleMaxValue: config.sampleMaxValue ?? 1.0)
-            : nil
+        predictionType = try parseOption(config.predictionType ?? "epsilon", field: "prediction_type", scheduler: name,
+                                         supported: [.epsilon, .sample, .vPrediction])
+        clipRange = Schedulers.clipRange(config, clipsByDefault: true)
+        thresholding = try DynamicThresholding.configured(by: config, scheduler: name)
         finalAlphaCumprod = (config.setAlphaToOne ?? true) ? 1 : schedule.alphasCumprod[0]
         timesteps = (0..<numTrainTimesteps).reversed().map { Float($0) }
     }
@@ -77,29 +70,18 @@ public final class DDIMScheduler: Scheduler {
         let betaProd = 1 - alphaProd
         let sqrtAlpha = alphaProd.squareRoot(), sqrtBeta = betaProd.squareRoot()
 
-        var predictedOriginal: Tensor, predictedEpsilon: Tensor
-        switch predictionType {
-        case .epsilon:
-            predictedOriginal = (sample - modelOutput * sqrtBeta).mapped { $0 / sqrtAlpha }
-            predictedEpsilon = modelOutput
-        case .sample:
-            predictedOriginal = modelOutput
-            predictedEpsilon = (sample - predictedOriginal * sqrtAlpha).mapped { $0 / sqrtBeta }
-        case .vPrediction:
-            predictedOriginal = sample * sqrtAlpha - modelOutput * sqrtBeta
-            predictedEpsilon = modelOutput * sqrtAlpha + sample * sqrtBeta
-        }
-        if let thresholding {
-            predictedOriginal = thresholding.apply(predictedOriginal)
-        } else if let clipRange {
-            predictedOriginal = predictedOriginal.mapped { VectorMath.clamp($0, -clipRange, clipRange) }
-        }
+        var predictedOriginal = predictionType.originalSample(modelOutput: modelOutput, sample: sample,
+                                                              alpha: sqrtAlpha, sigma: sqrtBeta)
+        var predictedEpsilon = predictionType.noise(modelOutput: modelOutput, sample: sample,
+                                                    alpha: sqrtAlpha, sigma: sqrtBeta)
+        predictedOriginal = limitedOriginalSample(predictedOriginal, thresholding: thresholding, clipRange: clipRange)
 
         // _get_variance: (β̄_{t−1} / β̄_t) · (1 − ᾱ_t / ᾱ_{t−1})
         let variance = ((1 - alphaProdPrevious) / betaProd) * (1 - alphaProd / alphaProdPrevious)
         let standardDeviation = eta * variance.squareRoot()
         if useClippedModelOutput {
-            predictedEpsilon = (sample - predictedOriginal * sqrtAlpha).mapped { $0 / sqrtBeta }
+            predictedEpsilon = PredictionType.sample.noise(modelOutput: predictedOriginal, sample: sample,
+                                                           alpha: sqrtAlpha, sigma: sqrtBeta)
         }
         let directionScale = (1 - alphaProdPrevious - standardDeviation * standardDeviation).squareRoot()
         var previous = predictedOriginal * alphaProdPrevious.squareRoot() + predictedEpsilon * directionScale

@@ -35,27 +35,16 @@ public final class DDPMScheduler: Scheduler {
     public init(config: SchedulerConfig) throws {
         let name = DDPMScheduler.className
         self.config = config
-        numTrainTimesteps = config.numTrainTimesteps ?? 1000
-        schedule = try NoiseSchedule(
-            scheduler: name, numTrainTimesteps: numTrainTimesteps, betaStart: config.betaStart ?? 0.0001,
-            betaEnd: config.betaEnd ?? 0.02, betaSchedule: config.betaSchedule ?? "linear",
-            trainedBetas: config.trainedBetas, rescaleZeroTerminalSNR: config.rescaleBetasZeroSnr ?? false,
-            supported: [.linear, .scaledLinear, .squaredcosCapV2, .laplace, .sigmoid])
-        spacing = try TimestepSpacing(configValue: config.timestepSpacing ?? "leading", scheduler: name)
+        schedule = try NoiseSchedule(config: config, scheduler: name,
+                                     supported: [.linear, .scaledLinear, .squaredcosCapV2, .laplace, .sigmoid])
+        numTrainTimesteps = schedule.alphasCumprod.count
+        spacing = try parseOption(config.timestepSpacing ?? "leading", field: "timestep_spacing", scheduler: name)
         stepsOffset = config.stepsOffset ?? 0
-        predictionType = try PredictionType(configValue: config.predictionType ?? "epsilon", scheduler: name,
-                                            supported: [.epsilon, .sample, .vPrediction])
-        let variance = config.varianceType ?? "fixed_small"
-        guard let varianceType = VarianceType(rawValue: variance) else {
-            throw SchedulerError.unsupported(scheduler: name, field: "variance_type", value: variance,
-                                             supported: VarianceType.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-        self.varianceType = varianceType
-        clipRange = (config.clipSample ?? true) ? Float(config.clipSampleRange ?? 1.0) : nil
-        thresholding = (config.thresholding ?? false)
-            ? DynamicThresholding(ratio: config.dynamicThresholdingRatio ?? 0.995,
-                                  sampleMaxValue: config.sampleMaxValue ?? 1.0)
-            : nil
+        predictionType = try parseOption(config.predictionType ?? "epsilon", field: "prediction_type", scheduler: name,
+                                         supported: [.epsilon, .sample, .vPrediction])
+        varianceType = try parseOption(config.varianceType ?? "fixed_small", field: "variance_type", scheduler: name)
+        clipRange = Schedulers.clipRange(config, clipsByDefault: true)
+        thresholding = try DynamicThresholding.configured(by: config, scheduler: name)
         timesteps = (0..<numTrainTimesteps).reversed().map { Float($0) }
     }
 
@@ -93,20 +82,10 @@ public final class DDPMScheduler: Scheduler {
         let currentAlpha = alphaProd / alphaProdPrevious
         let currentBeta = 1 - currentAlpha
 
-        var predictedOriginal: Tensor
-        switch predictionType {
-        case .epsilon:
-            predictedOriginal = (sample - modelOutput * betaProd.squareRoot()).mapped { $0 / alphaProd.squareRoot() }
-        case .sample:
-            predictedOriginal = modelOutput
-        case .vPrediction:
-            predictedOriginal = sample * alphaProd.squareRoot() - modelOutput * betaProd.squareRoot()
-        }
-        if let thresholding {
-            predictedOriginal = thresholding.apply(predictedOriginal)
-        } else if let clipRange {
-            predictedOriginal = predictedOriginal.mapped { VectorMath.clamp($0, -clipRange, clipRange) }
-        }
+        let predictedOriginal = limitedOriginalSample(
+            predictionType.originalSample(modelOutput: modelOutput, sample: sample, alpha: alphaProd.squareRoot(),
+                                          sigma: betaProd.squareRoot()),
+            thresholding: thresholding, clipRange: clipRange)
         let originalCoefficient = alphaProdPrevious.squareRoot() * currentBeta / betaProd
         let sampleCoefficient = currentAlpha.squareRoot() * betaProdPrevious / betaProd
         var previous = predictedOriginal * originalCoefficient + sample * sampleCoefficient

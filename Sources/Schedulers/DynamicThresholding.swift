@@ -1,5 +1,6 @@
-// Dynamic thresholding of the predicted x₀ (Imagen, arXiv 2205.11487): per batch item, s = the `ratio` quantile
-// of |x₀| (torch.quantile, linear interpolation), clamped to [1, sample_max_value]; x₀ ← clamp(x₀, −s, s) / s.
+// Dynamic thresholding of the predicted x₀ (Imagen, arXiv 2205.11487), as diffusers' `_threshold_sample`: per
+// batch item, s = the `ratio` quantile of |x₀| (torch.quantile, linear interpolation; NaN when any value is NaN),
+// clamped to [1, sample_max_value]; x₀ ← clamp(x₀, −s, s) / s. Float32 throughout, as torch computes it.
 
 import Tensors
 
@@ -16,38 +17,59 @@ public struct DynamicThresholding: Sendable, Equatable {
         self.sampleMaxValue = sampleMaxValue
     }
 
+    /// The thresholding a config switches on with `thresholding` (nil when off), with diffusers' defaults
+    /// 0.995 and 1.0; a ratio outside [0, 1] is an `unsupported` error (torch.quantile rejects it).
+    static func configured(by config: SchedulerConfig, scheduler: String) throws -> DynamicThresholding? {
+        guard config.thresholding ?? false else { return nil }
+        let thresholding = DynamicThresholding(ratio: config.dynamicThresholdingRatio ?? 0.995,
+                                               sampleMaxValue: config.sampleMaxValue ?? 1.0)
+        guard thresholding.ratio >= 0 && thresholding.ratio <= 1 else {
+            throw SchedulerError.unsupported(scheduler: scheduler, field: "dynamic_thresholding_ratio",
+                                             value: "\(thresholding.ratio)", supported: "a quantile in [0, 1]")
+        }
+        return thresholding
+    }
+
     /// The thresholded sample; the first dimension is the batch, the rest are flattened per item.
     public func apply(_ sample: Tensor) -> Tensor {
-        guard sample.rank >= 1, sample.count > 0 else { return sample }
-        let batch = sample.shape[0], perItem = sample.count / max(batch, 1)
+        let batch = sample.shape.first ?? 1
+        guard batch > 0, sample.count > 0 else { return sample }
+        let perItem = sample.count / batch
         var result = sample
         result.withUnsafeMutableBufferPointer { values in
             for item in 0..<batch {
                 let range = item * perItem..<(item + 1) * perItem
-                let threshold = thresholdValue(values[range].map { abs($0) })
+                let quantile = Self.quantile(values[range].map { abs($0) }, Float(ratio))
+                let threshold = Self.clamp(quantile, lower: 1, upper: Float(sampleMaxValue))
                 for index in range {
-                    values[index] = min(max(values[index], -threshold), threshold) / threshold
+                    values[index] = Self.clamp(values[index], lower: -threshold, upper: threshold) / threshold
                 }
             }
         }
         return result
     }
 
-    /// `torch.clamp(torch.quantile(|x|, ratio), 1, sample_max_value)` for one item, in float32 as torch does.
-    func thresholdValue(_ magnitudes: [Float]) -> Float {
-        let sorted = magnitudes.sorted()
-        let rank = Float(ratio) * Float(sorted.count - 1)
-        let below = Int(rank), above = Int(rank.rounded(.up))
-        let weight = rank - Float(below)
-        let quantile = interpolate(sorted[below], sorted[above], weight: weight)
-        return min(max(quantile, 1), Float(sampleMaxValue))
+    /// `torch.quantile(values, q)` (linear interpolation; NaNs sort last and make the result NaN).
+    static func quantile(_ values: [Float], _ q: Float) -> Float {
+        let sorted = values.sorted { $0 < $1 || (!$0.isNaN && $1.isNaN) }
+        let lastIndex = sorted.count - 1
+        let rank = values.contains(where: \.isNaN) ? Float(lastIndex) : q * Float(lastIndex)
+        let below = Int(rank)
+        let above = min(Int(rank.rounded(.up)), lastIndex)
+        return lerp(sorted[below], sorted[above], weight: rank - Float(below))
     }
 
     /// torch.lerp: start + w·(end − start) for |w| < 0.5, else end − (end − start)·(1 − w), fused as on the CPU.
-    private func interpolate(_ start: Float, _ end: Float, weight: Float) -> Float {
+    static func lerp(_ start: Float, _ end: Float, weight: Float) -> Float {
         let difference = end - start
         return abs(weight) < 0.5
             ? start.addingProduct(weight, difference)
             : end.addingProduct(-difference, 1 - weight)
+    }
+
+    /// `torch.clamp(x, lower, upper)`: min(max(x, lower), upper) with NaN propagated from any operand.
+    static func clamp(_ x: Float, lower: Float, upper: Float) -> Float {
+        if x.isNaN || lower.isNaN || upper.isNaN { return .nan }
+        return min(max(x, lower), upper)
     }
 }

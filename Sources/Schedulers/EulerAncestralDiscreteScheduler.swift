@@ -21,46 +21,34 @@ public final class EulerAncestralDiscreteScheduler: Scheduler {
     let spacing: TimestepSpacing
     let stepsOffset: Int
     let predictionType: PredictionType
-    private var index = SigmaStepIndex()
+    private var index = StepIndex()
 
     /// Builds the scheduler from a config, with `EulerAncestralDiscreteScheduler.__init__`'s defaults.
     public init(config: SchedulerConfig) throws {
         let name = EulerAncestralDiscreteScheduler.className
         self.config = config
-        numTrainTimesteps = config.numTrainTimesteps ?? 1000
-        let rescale = config.rescaleBetasZeroSnr ?? false
-        var schedule = try NoiseSchedule(
-            scheduler: name, numTrainTimesteps: numTrainTimesteps, betaStart: config.betaStart ?? 0.0001,
-            betaEnd: config.betaEnd ?? 0.02, betaSchedule: config.betaSchedule ?? "linear",
-            trainedBetas: config.trainedBetas, rescaleZeroTerminalSNR: rescale,
-            supported: [.linear, .scaledLinear, .squaredcosCapV2])
-        if rescale, !schedule.alphasCumprod.isEmpty {
-            schedule.alphasCumprod[schedule.alphasCumprod.count - 1] = 0x1p-24
-        }
-        self.schedule = schedule
-        spacing = try TimestepSpacing(configValue: config.timestepSpacing ?? "linspace", scheduler: name)
+        schedule = try NoiseSchedule(config: config, scheduler: name).withFiniteTerminalSigma()
+        numTrainTimesteps = schedule.alphasCumprod.count
+        spacing = try parseOption(config.timestepSpacing ?? "linspace", field: "timestep_spacing", scheduler: name)
         stepsOffset = config.stepsOffset ?? 0
-        predictionType = try PredictionType(configValue: config.predictionType ?? "epsilon", scheduler: name,
-                                            supported: [.epsilon, .vPrediction])
+        predictionType = try parseOption(config.predictionType ?? "epsilon", field: "prediction_type", scheduler: name,
+                                         supported: [.epsilon, .vPrediction])
         sigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod).reversed() + [0]
         timesteps = NumPyRanges.linspace(0, Double(numTrainTimesteps - 1), count: numTrainTimesteps)
             .reversed().map { Float($0) }
     }
 
     /// The standard deviation of the initial noise: σ_max, or √(σ_max² + 1) for `leading` spacing.
-    public var initNoiseSigma: Float {
-        let maxSigma = sigmas.max() ?? 0
-        return spacing == .leading ? (maxSigma * maxSigma + 1).squareRoot() : maxSigma
-    }
+    public var initNoiseSigma: Float { SigmaSchedules.initNoiseSigma(sigmas: sigmas, spacing: spacing) }
 
     public func setTimesteps(_ steps: Int) throws {
         guard steps >= 1 else {
             throw SchedulerError.invalidSteps(steps, reason: "EulerAncestralDiscreteScheduler needs at least 1 step")
         }
-        timesteps = spacing.fractionalTimesteps(steps: steps, numTrainTimesteps: numTrainTimesteps,
-                                                stepsOffset: stepsOffset)
-        let trainingSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
-        sigmas = SigmaSchedules.sigmas(at: timesteps, trainingSigmas: trainingSigmas).map { Float($0) } + [0]
+        let (stepSigmas, stepTimesteps) = SigmaRamp.none.stepSchedule(steps: steps, spacing: spacing,
+                                                                      stepsOffset: stepsOffset, noiseSchedule: schedule)
+        sigmas = stepSigmas.map { Float($0) } + [0]
+        timesteps = stepTimesteps.map { Float($0) }
         index.reset()
     }
 
@@ -69,12 +57,7 @@ public final class EulerAncestralDiscreteScheduler: Scheduler {
     /// x / √(σ² + 1); a timestep outside the schedule (without a begin index) returns the sample unscaled and
     /// the following `step` throws.
     public func scaleModelInput(_ sample: Tensor, timestep: Float) -> Tensor {
-        guard let stepIndex = index.resolve(timestep, timesteps: timesteps), sigmas.indices.contains(stepIndex) else {
-            return sample
-        }
-        let sigma = sigmas[stepIndex]
-        let scale = (sigma * sigma + 1).squareRoot()
-        return sample.mapped { $0 / scale }
+        index.scaledModelInput(sample, timestep: timestep, timesteps: timesteps, sigmas: sigmas)
     }
 
     public func step(modelOutput: Tensor, timestep: Float, sample: Tensor, generator: RandomGenerator?) throws -> Tensor {
@@ -85,9 +68,7 @@ public final class EulerAncestralDiscreteScheduler: Scheduler {
         }
         guard let generator else { throw SchedulerError.missingGenerator(scheduler: name) }
         let sigma = sigmas[stepIndex]
-        let predictedOriginal = predictionType == .vPrediction
-            ? vPredictionOriginal(modelOutput: modelOutput, sample: sample, sigma: sigma)
-            : sample - modelOutput * sigma
+        let predictedOriginal = predictionType.originalSample(modelOutput: modelOutput, sample: sample, sigma: sigma)
         let sigmaTo = sigmas[stepIndex + 1]
         let sigmaUp = ((sigmaTo * sigmaTo) * (sigma * sigma - sigmaTo * sigmaTo) / (sigma * sigma)).squareRoot()
         let sigmaDown = (sigmaTo * sigmaTo - sigmaUp * sigmaUp).squareRoot()
@@ -100,8 +81,7 @@ public final class EulerAncestralDiscreteScheduler: Scheduler {
     }
 
     public func addNoise(original: Tensor, noise: Tensor, timestep: Float) -> Tensor {
-        guard let noiseIndex = index.noiseIndex(timestep, timesteps: timesteps),
-              sigmas.indices.contains(noiseIndex) else { return original }
-        return original + noise * sigmas[noiseIndex]
+        guard let sigma = index.noiseSigma(timestep, timesteps: timesteps, sigmas: sigmas) else { return original }
+        return original + noise * sigma
     }
 }

@@ -30,8 +30,6 @@ public final class EulerDiscreteScheduler: Scheduler {
     public enum Interpolation: String, CaseIterable, Sendable { case linear, logLinear = "log_linear" }
     /// `timestep_type`: training-timestep values, or 0.25·log σ (continuous, v-prediction only).
     public enum TimestepType: String, CaseIterable, Sendable { case discrete, continuous }
-    /// `final_sigmas_type`: the σ after the last step.
-    public enum FinalSigma: String, CaseIterable, Sendable { case zero, sigmaMin = "sigma_min" }
 
     let numTrainTimesteps: Int
     let spacing: TimestepSpacing
@@ -39,35 +37,25 @@ public final class EulerDiscreteScheduler: Scheduler {
     let predictionType: PredictionType
     let interpolation: Interpolation
     let timestepType: TimestepType
-    let finalSigma: FinalSigma
+    let finalSigma: FinalSigmaType
     let sigmaRamp: SigmaRamp
-    private var index = SigmaStepIndex()
+    private var index = StepIndex()
 
     /// Builds the scheduler from a config, with `EulerDiscreteScheduler.__init__`'s defaults for absent fields.
     public init(config: SchedulerConfig) throws {
         let name = EulerDiscreteScheduler.className
         self.config = config
-        numTrainTimesteps = config.numTrainTimesteps ?? 1000
-        let rescale = config.rescaleBetasZeroSnr ?? false
-        var schedule = try NoiseSchedule(
-            scheduler: name, numTrainTimesteps: numTrainTimesteps, betaStart: config.betaStart ?? 0.0001,
-            betaEnd: config.betaEnd ?? 0.02, betaSchedule: config.betaSchedule ?? "linear",
-            trainedBetas: config.trainedBetas, rescaleZeroTerminalSNR: rescale,
-            supported: [.linear, .scaledLinear, .squaredcosCapV2])
-        if rescale, !schedule.alphasCumprod.isEmpty {
-            // A tiny terminal ᾱ keeps σ_max finite.
-            schedule.alphasCumprod[schedule.alphasCumprod.count - 1] = 0x1p-24
-        }
-        self.schedule = schedule
-        spacing = try TimestepSpacing(configValue: config.timestepSpacing ?? "linspace", scheduler: name)
+        schedule = try NoiseSchedule(config: config, scheduler: name).withFiniteTerminalSigma()
+        numTrainTimesteps = schedule.alphasCumprod.count
+        spacing = try parseOption(config.timestepSpacing ?? "linspace", field: "timestep_spacing", scheduler: name)
         stepsOffset = config.stepsOffset ?? 0
-        predictionType = try PredictionType(configValue: config.predictionType ?? "epsilon", scheduler: name,
-                                            supported: [.epsilon, .vPrediction, .sample])
+        predictionType = try parseOption(config.predictionType ?? "epsilon", field: "prediction_type", scheduler: name,
+                                         supported: [.epsilon, .vPrediction, .sample])
         interpolation = try parseOption(config.interpolationType ?? "linear", field: "interpolation_type",
                                         scheduler: name)
         timestepType = try parseOption(config.timestepType ?? "discrete", field: "timestep_type", scheduler: name)
         finalSigma = try parseOption(config.finalSigmasType ?? "zero", field: "final_sigmas_type", scheduler: name)
-        sigmaRamp = try SigmaRamp(config: config, scheduler: name, karrasReadsBounds: true)
+        sigmaRamp = try SigmaRamp(config: config, scheduler: name)
 
         let trainingSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
         sigmas = trainingSigmas.reversed() + [0]
@@ -80,30 +68,15 @@ public final class EulerDiscreteScheduler: Scheduler {
     }
 
     /// The standard deviation of the initial noise: σ_max, or √(σ_max² + 1) for `leading` spacing.
-    public var initNoiseSigma: Float {
-        let maxSigma = sigmas.max() ?? 0
-        return spacing == .leading ? (maxSigma * maxSigma + 1).squareRoot() : maxSigma
-    }
+    public var initNoiseSigma: Float { SigmaSchedules.initNoiseSigma(sigmas: sigmas, spacing: spacing) }
 
     public func setTimesteps(_ steps: Int) throws {
         guard steps >= 1 else {
             throw SchedulerError.invalidSteps(steps, reason: "EulerDiscreteScheduler needs at least 1 step")
         }
-        var stepTimesteps = spacing.fractionalTimesteps(steps: steps, numTrainTimesteps: numTrainTimesteps,
-                                                        stepsOffset: stepsOffset).map(Double.init)
-        let trainingSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
-        let logSigmas = SigmaSchedules.logSigmas(trainingSigmas)
-        var stepSigmas: [Double]
-        switch interpolation {
-        case .linear:
-            stepSigmas = SigmaSchedules.sigmas(at: stepTimesteps.map { Float($0) }, trainingSigmas: trainingSigmas)
-        case .logLinear:
-            stepSigmas = SigmaSchedules.logLinear(trainingSigmas: trainingSigmas, count: steps + 1).map(Double.init)
-        }
-        if let ramp = sigmaRamp.sigmas(from: stepSigmas, count: steps) {
-            stepSigmas = ramp
-            stepTimesteps = ramp.map { SigmaSchedules.timestep(forSigma: $0, logSigmas: logSigmas) }
-        }
+        let (stepSigmas, rampTimesteps) = sigmaRamp.stepSchedule(steps: steps, spacing: spacing,
+                                                                 stepsOffset: stepsOffset, noiseSchedule: schedule,
+                                                                 logLinear: interpolation == .logLinear)
         let last: Float
         switch finalSigma {
         case .zero: last = 0
@@ -113,7 +86,7 @@ public final class EulerDiscreteScheduler: Scheduler {
         if timestepType == .continuous && predictionType == .vPrediction {
             timesteps = sigmas.dropLast().map { 0.25 * Float(log(Double($0))) }
         } else {
-            timesteps = stepTimesteps.map { Float($0) }
+            timesteps = rampTimesteps.map { Float($0) }
         }
         index.reset()
     }
@@ -123,12 +96,7 @@ public final class EulerDiscreteScheduler: Scheduler {
     /// x / √(σ² + 1); a timestep outside the schedule (without a begin index) returns the sample unscaled and
     /// the following `step` throws.
     public func scaleModelInput(_ sample: Tensor, timestep: Float) -> Tensor {
-        guard let stepIndex = index.resolve(timestep, timesteps: timesteps), sigmas.indices.contains(stepIndex) else {
-            return sample
-        }
-        let sigma = sigmas[stepIndex]
-        let scale = (sigma * sigma + 1).squareRoot()
-        return sample.mapped { $0 / scale }
+        index.scaledModelInput(sample, timestep: timestep, timesteps: timesteps, sigmas: sigmas)
     }
 
     public func step(modelOutput: Tensor, timestep: Float, sample: Tensor, generator: RandomGenerator?) throws -> Tensor {
@@ -147,15 +115,9 @@ public final class EulerDiscreteScheduler: Scheduler {
             let noise = generator.randn(modelOutput.shape) * sNoise
             sample = sample + noise * (sigmaHat * sigmaHat - sigma * sigma).squareRoot()
         }
-        let predictedOriginal: Tensor
-        switch predictionType {
-        case .sample:
-            predictedOriginal = modelOutput
-        case .epsilon:
-            predictedOriginal = sample - modelOutput * sigmaHat
-        case .vPrediction:
-            predictedOriginal = vPredictionOriginal(modelOutput: modelOutput, sample: sample, sigma: sigma)
-        }
+        // diffusers takes ε at σ̂ but v at σ.
+        let predictedOriginal = predictionType.originalSample(modelOutput: modelOutput, sample: sample,
+                                                              sigma: predictionType == .epsilon ? sigmaHat : sigma)
         let derivative = (sample - predictedOriginal).mapped { $0 / sigmaHat }
         let dt = sigmas[stepIndex + 1] - sigmaHat
         index.step = stepIndex + 1
@@ -163,8 +125,7 @@ public final class EulerDiscreteScheduler: Scheduler {
     }
 
     public func addNoise(original: Tensor, noise: Tensor, timestep: Float) -> Tensor {
-        guard let noiseIndex = index.noiseIndex(timestep, timesteps: timesteps),
-              sigmas.indices.contains(noiseIndex) else { return original }
-        return original + noise * sigmas[noiseIndex]
+        guard let sigma = index.noiseSigma(timestep, timesteps: timesteps, sigmas: sigmas) else { return original }
+        return original + noise * sigma
     }
 }

@@ -24,7 +24,7 @@ public final class HeunDiscreteScheduler: Scheduler {
     let predictionType: PredictionType
     let clipRange: Float?
     let sigmaRamp: SigmaRamp
-    private var index = SigmaStepIndex()
+    private var index = StepIndex()
     /// The predictor's derivative, step size and start sample, kept for the corrector (nil: first order next).
     private var pending: (derivative: Tensor, dt: Float, sample: Tensor)?
 
@@ -32,26 +32,21 @@ public final class HeunDiscreteScheduler: Scheduler {
     public init(config: SchedulerConfig) throws {
         let name = HeunDiscreteScheduler.className
         self.config = config
-        numTrainTimesteps = config.numTrainTimesteps ?? 1000
-        schedule = try NoiseSchedule(
-            scheduler: name, numTrainTimesteps: numTrainTimesteps, betaStart: config.betaStart ?? 0.00085,
-            betaEnd: config.betaEnd ?? 0.012, betaSchedule: config.betaSchedule ?? "linear",
-            trainedBetas: config.trainedBetas, rescaleZeroTerminalSNR: false,
-            supported: [.linear, .scaledLinear, .squaredcosCapV2, .exp])
-        spacing = try TimestepSpacing(configValue: config.timestepSpacing ?? "linspace", scheduler: name)
+        schedule = try NoiseSchedule(config: config, scheduler: name, betaStart: 0.00085, betaEnd: 0.012,
+                                     supported: [.linear, .scaledLinear, .squaredcosCapV2, .exp],
+                                     readsZeroSNRRescale: false)
+        numTrainTimesteps = schedule.alphasCumprod.count
+        spacing = try parseOption(config.timestepSpacing ?? "linspace", field: "timestep_spacing", scheduler: name)
         stepsOffset = config.stepsOffset ?? 0
-        predictionType = try PredictionType(configValue: config.predictionType ?? "epsilon", scheduler: name,
-                                            supported: [.epsilon, .vPrediction, .sample])
-        clipRange = (config.clipSample ?? false) ? Float(config.clipSampleRange ?? 1.0) : nil
-        sigmaRamp = try SigmaRamp(config: config, scheduler: name, karrasReadsBounds: true)
+        predictionType = try parseOption(config.predictionType ?? "epsilon", field: "prediction_type", scheduler: name,
+                                         supported: [.epsilon, .vPrediction, .sample])
+        clipRange = Schedulers.clipRange(config, clipsByDefault: false)
+        sigmaRamp = try SigmaRamp(config: config, scheduler: name)
         try setTimesteps(numTrainTimesteps)
     }
 
     /// The standard deviation of the initial noise: σ_max, or √(σ_max² + 1) for `leading` spacing.
-    public var initNoiseSigma: Float {
-        let maxSigma = sigmas.max() ?? 0
-        return spacing == .leading ? (maxSigma * maxSigma + 1).squareRoot() : maxSigma
-    }
+    public var initNoiseSigma: Float { SigmaSchedules.initNoiseSigma(sigmas: sigmas, spacing: spacing) }
 
     /// `state_in_first_order`: the next call is a predictor.
     public var isFirstOrderNext: Bool { pending == nil }
@@ -60,15 +55,8 @@ public final class HeunDiscreteScheduler: Scheduler {
         guard steps >= 1 else {
             throw SchedulerError.invalidSteps(steps, reason: "HeunDiscreteScheduler needs at least 1 step")
         }
-        var stepTimesteps = spacing.fractionalTimesteps(steps: steps, numTrainTimesteps: numTrainTimesteps,
-                                                        stepsOffset: stepsOffset).map(Double.init)
-        let trainingSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
-        let logSigmas = SigmaSchedules.logSigmas(trainingSigmas)
-        var stepSigmas = SigmaSchedules.sigmas(at: stepTimesteps.map { Float($0) }, trainingSigmas: trainingSigmas)
-        if let ramp = sigmaRamp.sigmas(from: stepSigmas, count: steps) {
-            stepSigmas = ramp
-            stepTimesteps = ramp.map { SigmaSchedules.timestep(forSigma: $0, logSigmas: logSigmas) }
-        }
+        let (stepSigmas, stepTimesteps) = sigmaRamp.stepSchedule(steps: steps, spacing: spacing,
+                                                                 stepsOffset: stepsOffset, noiseSchedule: schedule)
         // cat([σ[:1], σ[1:-1].repeat_interleave(2), σ[-1:]]) over σ + [0]; timesteps likewise without the end.
         let allSigmas = stepSigmas.map { Float($0) } + [0]
         sigmas = [allSigmas[0]] + allSigmas.dropFirst().dropLast().flatMap { [$0, $0] } + [allSigmas[allSigmas.count - 1]]
@@ -83,12 +71,7 @@ public final class HeunDiscreteScheduler: Scheduler {
     /// x / √(σ² + 1); a timestep outside the schedule (without a begin index) returns the sample unscaled and
     /// the following `step` throws.
     public func scaleModelInput(_ sample: Tensor, timestep: Float) -> Tensor {
-        guard let stepIndex = index.resolve(timestep, timesteps: timesteps), sigmas.indices.contains(stepIndex) else {
-            return sample
-        }
-        let sigma = sigmas[stepIndex]
-        let scale = (sigma * sigma + 1).squareRoot()
-        return sample.mapped { $0 / scale }
+        index.scaledModelInput(sample, timestep: timestep, timesteps: timesteps, sigmas: sigmas)
     }
 
     public func step(modelOutput: Tensor, timestep: Float, sample: Tensor, generator: RandomGenerator?) throws -> Tensor {
@@ -103,16 +86,9 @@ public final class HeunDiscreteScheduler: Scheduler {
         let sigmaNext = firstOrder ? sigmas[stepIndex + 1] : sigmas[stepIndex]
         let sigmaHat = sigma   // γ = 0
         let sigmaInput = firstOrder ? sigmaHat : sigmaNext
-        var predictedOriginal: Tensor
-        switch predictionType {
-        case .epsilon: predictedOriginal = sample - modelOutput * sigmaInput
-        case .vPrediction:
-            predictedOriginal = vPredictionOriginal(modelOutput: modelOutput, sample: sample, sigma: sigmaInput)
-        case .sample: predictedOriginal = modelOutput
-        }
-        if let clipRange {
-            predictedOriginal = predictedOriginal.mapped { VectorMath.clamp($0, -clipRange, clipRange) }
-        }
+        let predictedOriginal = limitedOriginalSample(
+            predictionType.originalSample(modelOutput: modelOutput, sample: sample, sigma: sigmaInput),
+            thresholding: nil, clipRange: clipRange)
         index.step = stepIndex + 1
         if let predictor = pending {
             let corrector = (sample - predictedOriginal).mapped { $0 / sigmaNext }
@@ -127,8 +103,7 @@ public final class HeunDiscreteScheduler: Scheduler {
     }
 
     public func addNoise(original: Tensor, noise: Tensor, timestep: Float) -> Tensor {
-        guard let noiseIndex = index.noiseIndex(timestep, timesteps: timesteps),
-              sigmas.indices.contains(noiseIndex) else { return original }
-        return original + noise * sigmas[noiseIndex]
+        guard let sigma = index.noiseSigma(timestep, timesteps: timesteps, sigmas: sigmas) else { return original }
+        return original + noise * sigma
     }
 }

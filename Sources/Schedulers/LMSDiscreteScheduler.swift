@@ -25,7 +25,7 @@ public final class LMSDiscreteScheduler: Scheduler {
     let stepsOffset: Int
     let predictionType: PredictionType
     let sigmaRamp: SigmaRamp
-    private var index = SigmaStepIndex()
+    private var index = StepIndex()
     /// `derivatives`: the most recent first-order derivatives, oldest first.
     private var derivatives: [Tensor] = []
 
@@ -34,39 +34,25 @@ public final class LMSDiscreteScheduler: Scheduler {
     public init(config: SchedulerConfig) throws {
         let name = LMSDiscreteScheduler.className
         self.config = config
-        numTrainTimesteps = config.numTrainTimesteps ?? 1000
-        schedule = try NoiseSchedule(
-            scheduler: name, numTrainTimesteps: numTrainTimesteps, betaStart: config.betaStart ?? 0.0001,
-            betaEnd: config.betaEnd ?? 0.02, betaSchedule: config.betaSchedule ?? "linear",
-            trainedBetas: config.trainedBetas, rescaleZeroTerminalSNR: false,
-            supported: [.linear, .scaledLinear, .squaredcosCapV2])
-        spacing = try TimestepSpacing(configValue: config.timestepSpacing ?? "linspace", scheduler: name)
+        schedule = try NoiseSchedule(config: config, scheduler: name, readsZeroSNRRescale: false)
+        numTrainTimesteps = schedule.alphasCumprod.count
+        spacing = try parseOption(config.timestepSpacing ?? "linspace", field: "timestep_spacing", scheduler: name)
         stepsOffset = config.stepsOffset ?? 0
-        predictionType = try PredictionType(configValue: config.predictionType ?? "epsilon", scheduler: name,
-                                            supported: [.epsilon, .vPrediction, .sample])
+        predictionType = try parseOption(config.predictionType ?? "epsilon", field: "prediction_type", scheduler: name,
+                                         supported: [.epsilon, .vPrediction, .sample])
         sigmaRamp = try SigmaRamp(config: config, scheduler: name, karrasReadsBounds: false)
         try setTimesteps(numTrainTimesteps)
     }
 
     /// The standard deviation of the initial noise: σ_max, or √(σ_max² + 1) for `leading` spacing.
-    public var initNoiseSigma: Float {
-        let maxSigma = sigmas.max() ?? 0
-        return spacing == .leading ? (maxSigma * maxSigma + 1).squareRoot() : maxSigma
-    }
+    public var initNoiseSigma: Float { SigmaSchedules.initNoiseSigma(sigmas: sigmas, spacing: spacing) }
 
     public func setTimesteps(_ steps: Int) throws {
         guard steps >= 1 else {
             throw SchedulerError.invalidSteps(steps, reason: "LMSDiscreteScheduler needs at least 1 step")
         }
-        var stepTimesteps = spacing.fractionalTimesteps(steps: steps, numTrainTimesteps: numTrainTimesteps,
-                                                        stepsOffset: stepsOffset).map(Double.init)
-        let trainingSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
-        let logSigmas = SigmaSchedules.logSigmas(trainingSigmas)
-        var stepSigmas = SigmaSchedules.sigmas(at: stepTimesteps.map { Float($0) }, trainingSigmas: trainingSigmas)
-        if let ramp = sigmaRamp.sigmas(from: stepSigmas, count: steps) {
-            stepSigmas = ramp
-            stepTimesteps = ramp.map { SigmaSchedules.timestep(forSigma: $0, logSigmas: logSigmas) }
-        }
+        let (stepSigmas, stepTimesteps) = sigmaRamp.stepSchedule(steps: steps, spacing: spacing,
+                                                                 stepsOffset: stepsOffset, noiseSchedule: schedule)
         sigmas = stepSigmas.map { Float($0) } + [0]
         timesteps = stepTimesteps.map { Float($0) }
         index.reset()
@@ -78,12 +64,7 @@ public final class LMSDiscreteScheduler: Scheduler {
     /// x / √(σ² + 1); a timestep outside the schedule (without a begin index) returns the sample unscaled and
     /// the following `step` throws.
     public func scaleModelInput(_ sample: Tensor, timestep: Float) -> Tensor {
-        guard let stepIndex = index.resolve(timestep, timesteps: timesteps), sigmas.indices.contains(stepIndex) else {
-            return sample
-        }
-        let sigma = sigmas[stepIndex]
-        let scale = (sigma * sigma + 1).squareRoot()
-        return sample.mapped { $0 / scale }
+        index.scaledModelInput(sample, timestep: timestep, timesteps: timesteps, sigmas: sigmas)
     }
 
     public func step(modelOutput: Tensor, timestep: Float, sample: Tensor, generator: RandomGenerator?) throws -> Tensor {
@@ -93,12 +74,7 @@ public final class LMSDiscreteScheduler: Scheduler {
                                                  reason: "is not in the inference schedule")
         }
         let sigma = sigmas[stepIndex]
-        let predictedOriginal: Tensor
-        switch predictionType {
-        case .epsilon: predictedOriginal = sample - modelOutput * sigma
-        case .vPrediction: predictedOriginal = vPredictionOriginal(modelOutput: modelOutput, sample: sample, sigma: sigma)
-        case .sample: predictedOriginal = modelOutput
-        }
+        let predictedOriginal = predictionType.originalSample(modelOutput: modelOutput, sample: sample, sigma: sigma)
         derivatives.append((sample - predictedOriginal).mapped { $0 / sigma })
         if derivatives.count > multistepOrder { derivatives.removeFirst() }
         // Like diffusers, the coefficients use min(step + 1, order) σ's even when fewer derivatives are stored
@@ -117,8 +93,7 @@ public final class LMSDiscreteScheduler: Scheduler {
     }
 
     public func addNoise(original: Tensor, noise: Tensor, timestep: Float) -> Tensor {
-        guard let noiseIndex = index.noiseIndex(timestep, timesteps: timesteps),
-              sigmas.indices.contains(noiseIndex) else { return original }
-        return original + noise * sigmas[noiseIndex]
+        guard let sigma = index.noiseSigma(timestep, timesteps: timesteps, sigmas: sigmas) else { return original }
+        return original + noise * sigma
     }
 }

@@ -1,9 +1,6 @@
 // The training noise schedule every diffusers scheduler builds in `__init__`: betas (linear, scaled_linear,
 // squaredcos_cap_v2, exp, laplace, sigmoid, or trained), the optional zero-terminal-SNR rescale, alphas and
 // their cumulative product — reproducing torch's float32 CPU kernels operation by operation.
-//
-// Shared file: the multistep schedulers (DPM-Solver++, UniPC, LCM) use it too. It depends only on Foundation
-// and on `SchedulerError` (Scheduler.swift).
 
 import Foundation
 
@@ -15,6 +12,9 @@ public enum BetaSchedule: String, CaseIterable, Sendable {
     case exp
     case laplace
     case sigmoid
+
+    /// The schedules most scheduler classes accept.
+    public static let standard: [BetaSchedule] = [.linear, .scaledLinear, .squaredcosCapV2]
 }
 
 /// Betas, alphas = 1 − betas and alphas_cumprod of a training schedule, as float32 arrays indexed by timestep.
@@ -24,11 +24,14 @@ public struct NoiseSchedule: Sendable, Equatable {
     /// `scheduler.alphas` (1 − betas in float32).
     public let alphas: [Float]
     /// `scheduler.alphas_cumprod`: torch.cumprod, which on the CPU accumulates in double and rounds each output.
-    public var alphasCumprod: [Float]
+    public private(set) var alphasCumprod: [Float]
+    /// Whether `rescale_betas_zero_snr` rescaled the betas (arXiv 2305.08891).
+    public let isRescaledToZeroTerminalSNR: Bool
 
-    /// The alphas and their cumulative product for given betas.
-    public init(betas: [Float]) {
+    /// The alphas and their cumulative product for given betas (`rescaled`: they come from the zero-SNR rescale).
+    public init(betas: [Float], rescaled: Bool = false) {
         self.betas = betas
+        isRescaledToZeroTerminalSNR = rescaled
         alphas = betas.map { 1 - $0 }
         alphasCumprod = NoiseSchedule.cumulativeProduct(alphas)
     }
@@ -39,29 +42,45 @@ public struct NoiseSchedule: Sendable, Equatable {
         return alphasCumprod.indices.contains(index) ? alphasCumprod[index] : nil
     }
 
-    /// The schedule `__init__` of `scheduler` builds from its config values (defaults already applied):
-    /// `trainedBetas` wins over `betaSchedule`; a schedule outside `supported`, or fewer than two training
-    /// timesteps, is an `unsupported` error.
-    public init(scheduler: String, numTrainTimesteps: Int, betaStart: Double, betaEnd: Double,
-                betaSchedule: String, trainedBetas: [Double]?, rescaleZeroTerminalSNR: Bool,
-                supported: [BetaSchedule]) throws {
-        var betas: [Float]
-        if let trainedBetas {
+    /// The schedule `__init__` of `scheduler` builds from `config`, with the class's defaults for absent fields:
+    /// `trained_betas` wins over `beta_schedule`, and `rescale_betas_zero_snr` is read where the class has it.
+    /// A schedule outside `supported`, fewer than two training timesteps, or trained betas whose count is not
+    /// `num_train_timesteps` are `unsupported` errors.
+    public init(config: SchedulerConfig, scheduler: String, betaStart: Double = 0.0001, betaEnd: Double = 0.02,
+                betaSchedule: BetaSchedule = .linear, supported: [BetaSchedule] = BetaSchedule.standard,
+                readsZeroSNRRescale: Bool = true) throws {
+        let numTrainTimesteps = config.numTrainTimesteps ?? 1000
+        let betas: [Float]
+        if let trainedBetas = config.trainedBetas {
             betas = trainedBetas.map { Float($0) }
         } else {
-            guard let schedule = BetaSchedule(rawValue: betaSchedule), supported.contains(schedule) else {
-                throw SchedulerError.unsupported(scheduler: scheduler, field: "beta_schedule", value: betaSchedule,
-                                                 supported: supported.map(\.rawValue).joined(separator: ", "))
-            }
-            betas = NoiseSchedule.betas(schedule, count: numTrainTimesteps, betaStart: betaStart, betaEnd: betaEnd)
+            let schedule: BetaSchedule = try parseOption(config.betaSchedule ?? betaSchedule.rawValue,
+                                                         field: "beta_schedule", scheduler: scheduler,
+                                                         supported: supported)
+            betas = NoiseSchedule.betas(schedule, count: numTrainTimesteps,
+                                        betaStart: config.betaStart ?? betaStart, betaEnd: config.betaEnd ?? betaEnd)
         }
         guard betas.count >= 2 else {
-            throw SchedulerError.unsupported(scheduler: scheduler,
-                                             field: trainedBetas == nil ? "num_train_timesteps" : "trained_betas",
+            let field = config.trainedBetas == nil ? "num_train_timesteps" : "trained_betas"
+            throw SchedulerError.unsupported(scheduler: scheduler, field: field,
                                              value: "\(betas.count) training timesteps", supported: "at least 2")
         }
-        if rescaleZeroTerminalSNR { betas = NoiseSchedule.rescaledToZeroTerminalSNR(betas) }
-        self.init(betas: betas)
+        guard betas.count == numTrainTimesteps else {
+            throw SchedulerError.unsupported(scheduler: scheduler, field: "trained_betas",
+                                             value: "\(betas.count) values",
+                                             supported: "exactly num_train_timesteps (\(numTrainTimesteps)) values")
+        }
+        let rescaled = readsZeroSNRRescale && (config.rescaleBetasZeroSnr ?? false)
+        self.init(betas: rescaled ? NoiseSchedule.rescaledToZeroTerminalSNR(betas) : betas, rescaled: rescaled)
+    }
+
+    /// The σ schedulers' guard under zero terminal SNR: ᾱ_T = 2⁻²⁴ instead of 0, so that σ_max stays finite
+    /// (diffusers sets `alphas_cumprod[-1] = 2**-24`); unchanged when the schedule was not rescaled.
+    public func withFiniteTerminalSigma() -> NoiseSchedule {
+        guard isRescaledToZeroTerminalSNR else { return self }
+        var schedule = self
+        schedule.alphasCumprod[alphasCumprod.count - 1] = 0x1p-24
+        return schedule
     }
 
     /// The betas of a named schedule, as the schedulers' `__init__` computes them.

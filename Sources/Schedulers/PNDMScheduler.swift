@@ -41,16 +41,12 @@ public final class PNDMScheduler: Scheduler {
     public init(config: SchedulerConfig) throws {
         let name = PNDMScheduler.className
         self.config = config
-        numTrainTimesteps = config.numTrainTimesteps ?? 1000
-        schedule = try NoiseSchedule(
-            scheduler: name, numTrainTimesteps: numTrainTimesteps, betaStart: config.betaStart ?? 0.0001,
-            betaEnd: config.betaEnd ?? 0.02, betaSchedule: config.betaSchedule ?? "linear",
-            trainedBetas: config.trainedBetas, rescaleZeroTerminalSNR: false,
-            supported: [.linear, .scaledLinear, .squaredcosCapV2])
-        spacing = try TimestepSpacing(configValue: config.timestepSpacing ?? "leading", scheduler: name)
+        schedule = try NoiseSchedule(config: config, scheduler: name, readsZeroSNRRescale: false)
+        numTrainTimesteps = schedule.alphasCumprod.count
+        spacing = try parseOption(config.timestepSpacing ?? "leading", field: "timestep_spacing", scheduler: name)
         stepsOffset = config.stepsOffset ?? 0
-        predictionType = try PredictionType(configValue: config.predictionType ?? "epsilon", scheduler: name,
-                                            supported: [.epsilon, .vPrediction])
+        predictionType = try parseOption(config.predictionType ?? "epsilon", field: "prediction_type", scheduler: name,
+                                         supported: [.epsilon, .vPrediction])
         skipPRKSteps = config.skipPrkSteps ?? false
         finalAlphaCumprod = (config.setAlphaToOne ?? false) ? 1 : schedule.alphasCumprod[0]
     }
@@ -187,10 +183,8 @@ public final class PNDMScheduler: Scheduler {
         let alphaProdPrevious = previousTimestep >= 0
             ? try schedule.alphaCumprod(at: previousTimestep, scheduler: name) : finalAlphaCumprod
         let betaProd = 1 - alphaProd, betaProdPrevious = 1 - alphaProdPrevious
-        var epsilon = modelOutput
-        if predictionType == .vPrediction {
-            epsilon = modelOutput * alphaProd.squareRoot() + sample * betaProd.squareRoot()
-        }
+        let epsilon = predictionType.noise(modelOutput: modelOutput, sample: sample,
+                                           alpha: alphaProd.squareRoot(), sigma: betaProd.squareRoot())
         let sampleCoefficient = (alphaProdPrevious / alphaProd).squareRoot()
         let denominator = alphaProd * betaProdPrevious.squareRoot()
             + (alphaProd * betaProd * alphaProdPrevious).squareRoot()

@@ -58,3 +58,15 @@ public enum SchedulerError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+/// The `misuse` checks a multistep solver's `step` starts with: `setTimesteps` was called and the model output
+/// has the sample's shape.
+func checkStepArguments(modelOutput: Tensor, sample: Tensor, timestepsSet: Bool, scheduler: String) throws {
+    guard timestepsSet else {
+        throw SchedulerError.misuse(scheduler: scheduler, reason: "call setTimesteps before step")
+    }
+    guard modelOutput.shape == sample.shape else {
+        throw SchedulerError.misuse(scheduler: scheduler,
+                                    reason: "model output \(modelOutput.shape) and sample \(sample.shape) differ")
+    }
+}

@@ -1,25 +1,11 @@
 // The inference timesteps of `set_timesteps` for each `timestep_spacing` (leading / trailing / linspace), computed
-// as diffusers does in NumPy float64 (np.linspace, np.arange, np.round = half to even) and then cast, plus
-// diffusers' `index_for_timestep` rule.
-//
-// Shared file: the multistep schedulers (DPM-Solver++, UniPC, LCM) use it too. It depends only on Foundation
-// and on `SchedulerError` (Scheduler.swift).
-
-import Foundation
+// as diffusers does in NumPy float64 (np.linspace, np.arange, np.round = half to even) and then cast. The
+// alphas_cumprod schedulers, the σ schedulers and the multistep solvers each use their own formulas.
 
 /// `timestep_spacing`: how `set_timesteps` spreads the inference steps over the training timesteps
 /// (Table 2 of arXiv 2305.08891).
 public enum TimestepSpacing: String, CaseIterable, Sendable {
     case linspace, leading, trailing
-
-    /// The spacing named by a config value, or an `unsupported` error listing the three names.
-    public init(configValue: String, scheduler: String) throws {
-        guard let spacing = TimestepSpacing(rawValue: configValue) else {
-            throw SchedulerError.unsupported(scheduler: scheduler, field: "timestep_spacing", value: configValue,
-                                             supported: TimestepSpacing.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-        self = spacing
-    }
 
     /// Descending integer timesteps as DDIM and DDPM compute them (PNDM uses them in ascending order):
     /// - linspace: `np.linspace(0, T − 1, n).round()[::-1]`
@@ -35,8 +21,7 @@ public enum TimestepSpacing: String, CaseIterable, Sendable {
             let ratio = numTrainTimesteps / steps
             return (0..<steps).reversed().map { $0 * ratio + stepsOffset }
         case .trailing:
-            return NumPyRanges.arange(Double(numTrainTimesteps), 0, step: -Double(numTrainTimesteps) / Double(steps))
-                .map { Int($0.rounded(.toNearestOrEven)) - 1 }
+            return Self.trailing(from: numTrainTimesteps, steps: steps, numTrainTimesteps: numTrainTimesteps)
         }
     }
 
@@ -51,44 +36,28 @@ public enum TimestepSpacing: String, CaseIterable, Sendable {
                 .map { Float($0) }
         }
     }
-}
 
-/// NumPy's float64 range constructors, reproduced bit for bit.
-public enum NumPyRanges {
-    /// `np.linspace(start, stop, count)`: i · ((stop − start) / (count − 1)) + start, the last value set to stop.
-    public static func linspace(_ start: Double, _ stop: Double, count: Int) -> [Double] {
-        guard count > 0 else { return [] }
-        guard count > 1 else { return [start] }
-        let delta = stop - start
-        let step = delta / Double(count - 1)
-        var values = (0..<count).map { i in
-            step == 0 ? Double(i) / Double(count - 1) * delta + start : Double(i) * step + start
-        }
-        values[count - 1] = stop
-        return values
-    }
-
-    /// `np.arange(start, stop, step)` for floats: length ceil((stop − start) / step); the values are start,
-    /// start + step, then start + i · d with d = (start + step) − start, as NumPy's fill does.
-    public static func arange(_ start: Double, _ stop: Double, step: Double) -> [Double] {
-        let length = ((stop - start) / step).rounded(.up)
-        guard length > 0, length < Double(Int32.max) else { return [] }
-        let count = Int(length)
-        let delta = (start + step) - start
-        return (0..<count).map { i in
-            switch i {
-            case 0: return start
-            case 1: return start + step
-            default: return start + Double(i) * delta
-            }
+    /// Descending integer timesteps as DPM-Solver and UniPC compute them, over n + 1 grid points:
+    /// - linspace: `np.linspace(0, last − 1, n + 1).round()[::-1][:-1]`
+    /// - leading: `(np.arange(n + 1) · (last // (n + 1))).round()[::-1][:-1] + steps_offset`
+    /// - trailing: `np.round(np.arange(last, 0, −T / n)) − 1`
+    /// `lastTimestep` is T, or DPM-Solver's end clipped by `lambda_min_clipped`.
+    public func solverTimesteps(steps: Int, numTrainTimesteps: Int, lastTimestep: Int, stepsOffset: Int) -> [Int] {
+        switch self {
+        case .linspace:
+            let grid = NumPyRanges.linspace(0, Double(lastTimestep - 1), count: steps + 1)
+            return grid.dropFirst().reversed().map { Int($0.rounded(.toNearestOrEven)) }
+        case .leading:
+            let ratio = lastTimestep / (steps + 1)
+            return (1...steps).reversed().map { $0 * ratio + stepsOffset }
+        case .trailing:
+            return Self.trailing(from: lastTimestep, steps: steps, numTrainTimesteps: numTrainTimesteps)
         }
     }
-}
 
-/// diffusers' `index_for_timestep`: the position of `timestep` in `timesteps`, taking the second match when
-/// there are several, so that a schedule starting part-way (img2img) never skips a sigma. Nil when absent.
-public func indexForTimestep(_ timestep: Float, in timesteps: [Float]) -> Int? {
-    let matches = timesteps.indices.filter { timesteps[$0] == timestep }
-    guard let first = matches.first else { return nil }
-    return matches.count > 1 ? matches[1] : first
+    /// `np.round(np.arange(start, 0, −T / n)) − 1`.
+    private static func trailing(from start: Int, steps: Int, numTrainTimesteps: Int) -> [Int] {
+        NumPyRanges.arange(Double(start), 0, step: -Double(numTrainTimesteps) / Double(steps))
+            .map { Int($0.rounded(.toNearestOrEven)) - 1 }
+    }
 }

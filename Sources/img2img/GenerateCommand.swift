@@ -28,6 +28,10 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Text encoder layers to skip from the end (diffusers clip_skip).") var clipSkip: Int?
     @Option(help: "Output PNG; several images become OUT-0.png, OUT-1.png, …") var output: String = "output.png"
     @Option(help: "Write every intermediate tensor to DIR/dump.safetensors.") var dump: String?
+    @Option(help: "Safety checker: a model id or folder, or none (default: the model's own, else \(SafetyCheckerLocator.defaultID)).")
+    var safetyChecker: String?
+    @Flag(help: "Black out images the safety checker flags (diffusers' behaviour; the runner only flags them).")
+    var nsfwBlackout = false
     @Flag(help: "No progress bar.") var quiet = false
 
     func run() throws {
@@ -35,6 +39,9 @@ struct GenerateCommand: ParsableCommand {
         let reference = model ?? BundledModel.path
         let folder = try store.resolve(reference)
         let pipeline = try StableDiffusionPipeline(folder: folder, modelID: model ?? BundledModel.id)
+        let service = ImageToImageService(
+            pipeline: pipeline, safetyChecker: try SafetyCheckerLocator.load(option: safetyChecker, modelFolder: folder, store: store))
+        service.blackOutNSFW = nsfwBlackout
         let input = try ImageDecoder.decode(Data(contentsOf: URL(fileURLWithPath: image)))
 
         var request = GenerationRequest(prompt: prompt)
@@ -55,11 +62,11 @@ struct GenerateCommand: ParsableCommand {
         let bar = ProgressBar(label: "generating", quiet: quiet)
         options.onStep = { _, step in bar.update(done: step.index + 1, total: step.count); return true }
 
-        let images = try pipeline.generate(image: input, request: request, options: options)
+        let images = try service.run(image: input, request: request, options: options)
         for (i, generated) in images.enumerated() {
             let path = images.count == 1 ? output : Self.numbered(output, i)
-            try Data(generated.pngData()).write(to: URL(fileURLWithPath: path))
-            print("\(path)  seed \(request.seed &+ UInt64(i))")
+            try Data(generated.image.pngData()).write(to: URL(fileURLWithPath: path))
+            print("\(path)  seed \(generated.seed)  nsfw \(generated.nsfw)")
         }
         if let dump, let tensors {
             try FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true)

@@ -8,6 +8,6 @@ struct Img2Img: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "img2img",
         abstract: "A CPU reference engine for Stable Diffusion image-to-image.",
-        subcommands: [GenerateCommand.self, CompareCommand.self, TokenizeCommand.self, InspectCommand.self,
-                      ParityUNetCommand.self, ServeCommand.self])
+        subcommands: [GenerateCommand.self, SafetyCheckCommand.self, CompareCommand.self, TokenizeCommand.self,
+                      InspectCommand.self, ParityUNetCommand.self, ServeCommand.self])
 }

@@ -30,7 +30,7 @@ final class MultistepNoiseScheduleTests: XCTestCase {
         let (_, shared) = try MultistepFixtureCase.loadAll()
         for (key, json) in schedules where key != "zero_snr" {
             let expected = try XCTUnwrap(shared["train.\(key).alphas_cumprod"]).scalars
-            let actual = try scheduler(json).alphasCumprod
+            let actual = try scheduler(json).schedule.alphasCumprod
             XCTAssertEqual(actual.count, expected.count)
             XCTAssertEqual(zip(actual, expected).filter { $0 != $1 }.count, 0, "\(key): entries differing from torch")
         }
@@ -40,7 +40,7 @@ final class MultistepNoiseScheduleTests: XCTestCase {
     func testZeroSNRAlphasCumprodMatchesTorch() throws {
         let (_, shared) = try MultistepFixtureCase.loadAll()
         let expected = try XCTUnwrap(shared["train.zero_snr.alphas_cumprod"])
-        let actual = try scheduler(schedules[3].1).alphasCumprod
+        let actual = try scheduler(schedules[3].1).schedule.alphasCumprod
         XCTAssertClose(Tensor(shape: [actual.count], values: actual), expected, relativeTolerance: 1e-6, "zero-SNR ᾱ")
     }
 

@@ -64,6 +64,25 @@ final class SchedulerErrorTests: XCTestCase {
         }
     }
 
+    func testTrainedBetasOfAnotherLengthThanTheTrainingTimestepsAreRejected() {
+        for name in ["EulerDiscreteScheduler", "DDIMScheduler", "UniPCMultistepScheduler"] {
+            assertThrows(.unsupported(scheduler: name, field: "trained_betas", value: "3 values",
+                                      supported: "exactly num_train_timesteps (1000) values")) {
+                _ = try makeScheduler(config: config(name) { $0.trainedBetas = [0.1, 0.2, 0.3] })
+            }
+        }
+    }
+
+    func testDynamicThresholdingRatioOutsideZeroToOneIsRejected() {
+        assertThrows(.unsupported(scheduler: "DDPMScheduler", field: "dynamic_thresholding_ratio", value: "1.5",
+                                  supported: "a quantile in [0, 1]")) {
+            _ = try makeScheduler(config: config("DDPMScheduler") {
+                $0.thresholding = true
+                $0.dynamicThresholdingRatio = 1.5
+            })
+        }
+    }
+
     func testUnsupportedPredictionTypeIsRejected() {
         assertThrows(.unsupported(scheduler: "EulerAncestralDiscreteScheduler", field: "prediction_type",
                                   value: "sample", supported: "epsilon, v_prediction")) {
@@ -117,11 +136,10 @@ final class SchedulerErrorTests: XCTestCase {
         }
     }
 
-    func testPendingMultistepSchedulersAreUnsupportedForNow() {
-        for name in ["DPMSolverMultistepScheduler", "UniPCMultistepScheduler", "LCMScheduler"] {
-            XCTAssertThrowsError(try makeScheduler(config: config(name)), name) {
-                guard case .unsupported? = $0 as? SchedulerError else { return XCTFail("\(name): \($0)") }
-            }
+    func testFactoryBuildsEverySupportedClass() throws {
+        for name in supportedSchedulerClassNames {
+            let scheduler = try makeScheduler(config: config(name))
+            XCTAssertEqual(String(describing: type(of: scheduler)), name)
         }
     }
 

@@ -13,6 +13,24 @@ struct UNetBlockSettings {
     let outputScaleFactor: Float
 }
 
+extension UNetBlockSettings {
+    /// A `ResnetBlock2D` with these settings.
+    func resnet(_ scope: WeightScope, inChannels: Int, outChannels: Int, outputScaleFactor: Float? = nil) -> ResnetBlock2D {
+        ResnetBlock2D(scope, inChannels: inChannels, outChannels: outChannels, timeEmbeddingChannels: timeEmbeddingChannels,
+                      groups: groups, epsilon: epsilon, activation: activation, scaleShift: scaleShift,
+                      outputScaleFactor: outputScaleFactor ?? self.outputScaleFactor)
+    }
+
+    /// One `Transformer2DModel` per layer when the block has attention (`attentions.<i>`), else none.
+    func attentions(_ scope: WeightScope, layers: Int, channels: Int, _ attention: UNetAttentionSettings?) -> [Transformer2DModel] {
+        guard let a = attention else { return [] }
+        return (0..<layers).map { i in
+            Transformer2DModel(scope["attentions"][i], channels: channels, heads: a.heads, depth: a.depth,
+                               crossAttentionDim: a.crossAttentionDim, groups: groups, onlyCrossAttention: a.onlyCrossAttention)
+        }
+    }
+}
+
 /// Attention settings of one block.
 struct UNetAttentionSettings {
     let heads: Int, depth: Int, crossAttentionDim: Int, onlyCrossAttention: Bool
@@ -27,17 +45,9 @@ struct UNetDownBlock {
     init(_ scope: WeightScope, layers: Int, inChannels: Int, outChannels: Int, attention: UNetAttentionSettings?,
          addDownsample: Bool, downsamplePadding: Int, settings s: UNetBlockSettings) {
         resnets = (0..<layers).map { i in
-            ResnetBlock2D(scope["resnets"][i], inChannels: i == 0 ? inChannels : outChannels, outChannels: outChannels,
-                          timeEmbeddingChannels: s.timeEmbeddingChannels, groups: s.groups, epsilon: s.epsilon,
-                          activation: s.activation, scaleShift: s.scaleShift, outputScaleFactor: s.outputScaleFactor)
+            s.resnet(scope["resnets"][i], inChannels: i == 0 ? inChannels : outChannels, outChannels: outChannels)
         }
-        attentions = attention.map { a in
-            (0..<layers).map { i in
-                Transformer2DModel(scope["attentions"][i], channels: outChannels, heads: a.heads, depth: a.depth,
-                                   crossAttentionDim: a.crossAttentionDim, groups: s.groups,
-                                   onlyCrossAttention: a.onlyCrossAttention)
-            }
-        } ?? []
+        attentions = s.attentions(scope, layers: layers, channels: outChannels, attention)
         downsampler = addDownsample
             ? Downsample2D(scope["downsamplers"][0], channels: outChannels, padding: downsamplePadding) : nil
     }
@@ -67,14 +77,9 @@ struct UNetMidBlock {
     init(_ scope: WeightScope, channels: Int, attention a: UNetAttentionSettings, layers: Int = 1,
          settings s: UNetBlockSettings, outputScaleFactor: Float) {
         resnets = (0...layers).map { i in
-            ResnetBlock2D(scope["resnets"][i], inChannels: channels, outChannels: channels,
-                          timeEmbeddingChannels: s.timeEmbeddingChannels, groups: s.groups, epsilon: s.epsilon,
-                          activation: s.activation, scaleShift: s.scaleShift, outputScaleFactor: outputScaleFactor)
+            s.resnet(scope["resnets"][i], inChannels: channels, outChannels: channels, outputScaleFactor: outputScaleFactor)
         }
-        attentions = (0..<layers).map { i in
-            Transformer2DModel(scope["attentions"][i], channels: channels, heads: a.heads, depth: a.depth,
-                               crossAttentionDim: a.crossAttentionDim, groups: s.groups, onlyCrossAttention: false)
-        }
+        attentions = s.attentions(scope, layers: layers, channels: channels, a)
     }
 
     func callAsFunction(_ input: Tensor, timeEmbedding: Tensor, context: Tensor) -> Tensor {
@@ -97,17 +102,9 @@ struct UNetUpBlock {
         resnets = (0..<layers).map { i in
             let skipChannels = i == layers - 1 ? inChannels : outChannels
             let resnetIn = i == 0 ? previousOutputChannels : outChannels
-            return ResnetBlock2D(scope["resnets"][i], inChannels: resnetIn + skipChannels, outChannels: outChannels,
-                                 timeEmbeddingChannels: s.timeEmbeddingChannels, groups: s.groups, epsilon: s.epsilon,
-                                 activation: s.activation, scaleShift: s.scaleShift, outputScaleFactor: s.outputScaleFactor)
+            return s.resnet(scope["resnets"][i], inChannels: resnetIn + skipChannels, outChannels: outChannels)
         }
-        attentions = attention.map { a in
-            (0..<layers).map { i in
-                Transformer2DModel(scope["attentions"][i], channels: outChannels, heads: a.heads, depth: a.depth,
-                                   crossAttentionDim: a.crossAttentionDim, groups: s.groups,
-                                   onlyCrossAttention: a.onlyCrossAttention)
-            }
-        } ?? []
+        attentions = s.attentions(scope, layers: layers, channels: outChannels, attention)
         upsampler = addUpsample ? Upsample2D(scope["upsamplers"][0], channels: outChannels) : nil
     }
 

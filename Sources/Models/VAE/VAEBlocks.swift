@@ -3,6 +3,15 @@
 
 import Tensors
 
+/// The resnets of a VAE block (`resnets.<i>`, eps 1e-6, no time embedding), the first changing the width.
+func vaeResnets(_ scope: WeightScope, layers: Int, inChannels: Int, outChannels: Int, groups: Int,
+                activation: Activation) -> [ResnetBlock2D] {
+    (0..<layers).map { i in
+        ResnetBlock2D(scope["resnets"][i], inChannels: i == 0 ? inChannels : outChannels, outChannels: outChannels,
+                      timeEmbeddingChannels: nil, groups: groups, epsilon: 1e-6, activation: activation)
+    }
+}
+
 /// diffusers `DownEncoderBlock2D`: resnets, then a stride-2 conv with (0,1,0,1) padding.
 struct DownEncoderBlock2D {
     let resnets: [ResnetBlock2D]
@@ -10,10 +19,8 @@ struct DownEncoderBlock2D {
 
     init(_ scope: WeightScope, layers: Int, inChannels: Int, outChannels: Int, addDownsample: Bool,
          groups: Int, activation: Activation) {
-        resnets = (0..<layers).map { i in
-            ResnetBlock2D(scope["resnets"][i], inChannels: i == 0 ? inChannels : outChannels, outChannels: outChannels,
-                          timeEmbeddingChannels: nil, groups: groups, epsilon: 1e-6, activation: activation)
-        }
+        resnets = vaeResnets(scope, layers: layers, inChannels: inChannels, outChannels: outChannels,
+                             groups: groups, activation: activation)
         downsampler = addDownsample ? Downsample2D(scope["downsamplers"][0], channels: outChannels, padding: 0) : nil
     }
 
@@ -30,10 +37,8 @@ struct UpDecoderBlock2D {
 
     init(_ scope: WeightScope, layers: Int, inChannels: Int, outChannels: Int, addUpsample: Bool,
          groups: Int, activation: Activation) {
-        resnets = (0..<layers).map { i in
-            ResnetBlock2D(scope["resnets"][i], inChannels: i == 0 ? inChannels : outChannels, outChannels: outChannels,
-                          timeEmbeddingChannels: nil, groups: groups, epsilon: 1e-6, activation: activation)
-        }
+        resnets = vaeResnets(scope, layers: layers, inChannels: inChannels, outChannels: outChannels,
+                             groups: groups, activation: activation)
         upsampler = addUpsample ? Upsample2D(scope["upsamplers"][0], channels: outChannels) : nil
     }
 

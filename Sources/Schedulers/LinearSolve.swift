@@ -4,7 +4,7 @@
 
 /// Solves `matrix · x = rhs` for a square row-major `matrix`; a singular matrix gives non-finite entries,
 /// as LAPACK's result would.
-func multistepSolve(_ matrix: [[Float]], _ rhs: [Float]) -> [Float] {
+func solveLinearSystem(_ matrix: [[Float]], _ rhs: [Float]) -> [Float] {
     var a = matrix
     var b = rhs
     let n = b.count
