@@ -11,7 +11,8 @@ public protocol ImageGenerationBackend: AnyObject, Sendable {
     /// False for InstructPix2Pix, whose diffusers pipeline ignores `strength` (so the runner never checks it).
     var usesStrength: Bool { get }
     /// Generates `request.numImagesPerPrompt` images; `shouldContinue` is polled between steps, and returning
-    /// false ends the call with `PipelineError.cancelled`.
+    /// false ends the call with `PipelineError.cancelled`. Errors of the model are answered as the runner's
+    /// InferenceError (400); wrap failures of later stages (the safety checker) in `AfterGenerationFailure` (500).
     func generate(image: RGBImage, request: GenerationRequest,
                   shouldContinue: @escaping @Sendable () -> Bool) throws -> [GeneratedPicture]
 }
@@ -26,4 +27,13 @@ public struct GeneratedPicture: Sendable {
         self.image = image
         self.nsfw = nsfw
     }
+}
+
+/// A failure after the diffusion model ran (the safety checker, say), which the runner answers with a 500.
+public struct AfterGenerationFailure: Error, CustomStringConvertible {
+    public let underlying: Error
+
+    public init(underlying: Error) { self.underlying = underlying }
+
+    public var description: String { "\(underlying)" }
 }

@@ -90,6 +90,11 @@ struct ImageToImageEndpoint: Sendable {
             }
         } catch let failure as GenerationFailure {
             if failure.underlying as? PipelineError == .cancelled { throw CancellationError() }
+            context.notes.set("error", String(describing: failure.underlying).debugDescription)
+            if failure.underlying is AfterGenerationFailure {
+                // The runner's route answers exceptions outside the diffusers call with its generic 500.
+                return RunnerResponses.error(.internalServerError, "Image-to-image pipeline error.")
+            }
             // The runner wraps every exception of the diffusers call in InferenceError (400, "…: <error>.").
             return RunnerResponses.error(.badRequest, "Error during model execution: \(failure.underlying).")
         } catch let refusal as InferenceQueueError {

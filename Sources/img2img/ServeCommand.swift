@@ -25,6 +25,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port).") var port = 8000
     @Option(help: "Generator the seeds reproduce: cuda (the runner on a GPU) or cpu (torch CPU).") var rng: RandomSource = .cuda
+    @Option(help: "Safety checker: a model id or folder, or none (default: the model's own, else \(SafetyCheckerLocator.defaultID)).")
+    var safetyChecker: String?
     @Option(help: "Largest image upload in bytes.") var maxUploadBytes = RequestLimits().maxUploadBytes
     @Option(help: "Largest input image in pixels (width × height).") var maxPixels = RequestLimits().maxImagePixels
     @Option(help: "Largest num_inference_steps.") var maxSteps = RequestLimits().maxSteps
@@ -38,6 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let reference = model ?? environment["MODEL_ID"].flatMap { $0.isEmpty ? nil : $0 }
         let folder = try ModelStore(root: modelDir).resolve(reference ?? BundledModel.path)
+        // The weights (and the safety checker) load in the background; /health says LOADING meanwhile.
         var configuration = ServerConfiguration(modelID: reference ?? BundledModel.id)
         configuration.host = host
         configuration.port = port
@@ -54,8 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         logger.info("serving \(configuration.modelID) from \(folder.path) (rng \(rng.rawValue), auth \(configuration.authToken?.isEmpty == false ? "on" : "off"))")
         let modelID = configuration.modelID
-        let server = ImageToImageServer(configuration: configuration, logger: logger) { [rng] in
-            try StableDiffusionBackend(folder: folder, modelID: modelID, rng: rng)
+        let store = ModelStore(root: modelDir)
+        let server = ImageToImageServer(configuration: configuration, logger: logger) { [rng, safetyChecker] in
+            try StableDiffusionBackend(folder: folder, modelID: modelID, rng: rng, safetyChecker: safetyChecker, store: store)
         }
         try await server.run()
     }

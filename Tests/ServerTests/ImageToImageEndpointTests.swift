@@ -65,13 +65,18 @@ final class ImageToImageEndpointTests: XCTestCase {
         XCTAssertNotEqual(answer.png(0), answer.png(1), "different seeds gave the same image")
     }
 
-    func testResponseImageIsByteIdenticalToThePipelinesPNG() async throws {
+    func testResponseImageIsByteIdenticalToTheCLIsPNG() async throws {
         let (response, body) = try await server().post(ServerFixtures.quickForm([.text("guidance_scale", "4")], seed: "99"))
         XCTAssertEqual(response.status.code, 200, body)
-        let served = try XCTUnwrap(try ImagesAnswer(body).png(0))
+        let answer = try ImagesAnswer(body)
+        let served = try XCTUnwrap(answer.png(0))
 
-        // What `img2img generate --steps 2 --strength 0.5 --guidance-scale 4 --seed 99 --rng cuda` computes.
+        // What `img2img generate --steps 2 --strength 0.5 --guidance-scale 4 --seed 99 --rng cuda` computes: the
+        // bundled model and its own safety checker, through the same service.
         let pipeline = try StableDiffusionPipeline(folder: ServerFixtures.modelFolder, modelID: ServerFixtures.modelID)
+        let checker = try SafetyCheckerLocator.load(option: nil, modelFolder: ServerFixtures.modelFolder,
+                                                    store: ModelStore(root: "/nonexistent"))
+        let service = ImageToImageService(pipeline: pipeline, safetyChecker: checker)
         var request = GenerationRequest(prompt: "a red square")
         request.numInferenceSteps = 2
         request.strength = 0.5
@@ -79,10 +84,11 @@ final class ImageToImageEndpointTests: XCTestCase {
         request.seed = 99
         var options = GenerationOptions()
         options.rng = .cuda
-        let expected = try pipeline.generate(image: ImageDecoder.decode(ServerFixtures.inputPNG), request: request,
-                                             options: options)[0].pngData()
-        XCTAssertEqual(served.count, expected.count, "PNG sizes differ")
-        XCTAssertTrue(served == expected, "the served PNG differs from the pipeline's")
+        let expected = try service.run(image: ImageDecoder.decode(ServerFixtures.inputPNG), request: request, options: options)[0]
+        let expectedPNG = try expected.image.pngData()
+        XCTAssertEqual(served.count, expectedPNG.count, "PNG sizes differ")
+        XCTAssertTrue(served == expectedPNG, "the served PNG differs from the CLI's")
+        XCTAssertEqual(answer.images[0].nsfw, expected.nsfw, "the safety verdicts differ")
     }
 
     func testNegativeSeedIsEchoedAndWrapsLikeTorch() async throws {

@@ -124,6 +124,23 @@ final class ServerBehaviourTests: XCTestCase {
         gate.signal()
     }
 
+    func testHealthSaysErrorWhenTheModelFailsToLoad() async throws {
+        struct LoadFailure: Error, CustomStringConvertible { var description: String { "no weights here" } }
+        let server = try await TestServer(configuration: ServerConfiguration(modelID: "test/broken"), waitForModel: false) {
+            throw LoadFailure()
+        }
+        addTeardownBlock { await server.stop() }
+        var health = ""
+        for _ in 0..<100 where health != #"{"status":"ERROR"}"# {
+            try await Task.sleep(for: .milliseconds(20))
+            health = try await server.get("/health").1
+        }
+        XCTAssertEqual(health, #"{"status":"ERROR"}"#)
+        let (response, body) = try await server.post(form)
+        XCTAssertEqual(response.status.code, 503)
+        XCTAssertEqual(body, #"{"detail":{"msg":"The model failed to load: no weights here"}}"#)
+    }
+
     func testFullQueueIs503() async throws {
         let backend = GatedBackend()
         let server = try await start(backend) { $0.limits.queueCapacity = 0 }

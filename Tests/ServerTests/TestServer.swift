@@ -161,9 +161,10 @@ enum ServerFixtures {
         return configuration
     }
 
-    /// Loads the bundled model with the CUDA generator (what `img2img generate` uses by default).
+    /// Loads the bundled model and its safety checker with the CUDA generator (`img2img generate`'s defaults).
     static func bundledBackend() throws -> any ImageGenerationBackend {
-        try StableDiffusionBackend(folder: modelFolder, modelID: modelID, rng: .cuda)
+        try StableDiffusionBackend(folder: modelFolder, modelID: modelID, rng: .cuda, safetyChecker: nil,
+                                   store: ModelStore(root: "/nonexistent"))
     }
 }
 
