@@ -43,6 +43,8 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=64, help="input image width and height")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--tolerance", type=float, default=0.05)
+    parser.add_argument("--settle", type=float, default=0.1,
+                        help="seconds to wait after each answer before reading RSS (the server trims its heap then)")
     args = parser.parse_args()
 
     server = subprocess.Popen([args.binary, "serve", "--port", str(args.port)], stderr=subprocess.DEVNULL)
@@ -65,8 +67,11 @@ def main() -> int:
             if status != 200:
                 print(f"request {index + 1}: status {status}")
                 return 1
+            time.sleep(args.settle)
             samples.append(rss_kib(server.pid))
         elapsed = time.monotonic() - started
+        marks = sorted({1, 2, 5, 10, 25, 50, 100, 200, 500, len(samples)} & set(range(1, len(samples) + 1)))
+        print("RSS MiB after request " + ", ".join(f"{m}: {samples[m - 1] / 1024:.1f}" for m in marks))
         first, last, peak = samples[0], samples[-1], max(samples)
         growth = (last - first) / first
         print(f"{args.requests} requests ({args.size}x{args.size}, {args.steps} steps) in {elapsed:.1f} s; RSS after the first "

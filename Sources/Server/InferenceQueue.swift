@@ -1,7 +1,7 @@
 // One inference at a time: a dedicated thread takes jobs in arrival order from a bounded waiting line. A job
 // whose caller's task is cancelled (its client disconnected) leaves the line at once, or, when running, sees
 // its cancellation probe turn false at the next denoising step. After `stopAccepting()` new and waiting jobs
-// are refused while the running one finishes.
+// are refused while the running one finishes. After each job the freed heap is returned to the system.
 
 import Foundation
 
@@ -131,6 +131,7 @@ final class InferenceQueue: @unchecked Sendable {
             guard let job = next else { return }
             job.work({ [condition] in condition.withLock { !job.cancelled } }, job.enqueued)
             condition.withLock { running = nil }
+            HeapTuning.releaseFreedMemory()
         }
     }
 }

@@ -34,6 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Requests that may wait while one runs (more get 503).") var queueCapacity = RequestLimits().queueCapacity
 
     func run() async throws {
+        HeapTuning.limitArenas(to: 2)
         let environment = ProcessInfo.processInfo.environment
         if let pipeline = environment["PIPELINE"], !pipeline.isEmpty, pipeline != "image-to-image" {
             throw ValidationError("PIPELINE is '\(pipeline)'; this server only runs the image-to-image pipeline")
