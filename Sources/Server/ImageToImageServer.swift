@@ -51,7 +51,7 @@ public final class ImageToImageServer: Sendable {
             },
             logger: logger)
         let serviceGroup = ServiceGroup(configuration: .init(
-            services: [application, QueueShutdownService(queue: queue)],
+            services: [application, QueueShutdownService(queue: queue, logger: logger)],
             gracefulShutdownSignals: shutdownSignals,
             logger: logger))
         group.set(serviceGroup)
@@ -98,9 +98,15 @@ private final class GroupHandle: @unchecked Sendable {
 /// Waits for the graceful shutdown, then stops the queue: new and waiting requests get 503, the running one finishes.
 private struct QueueShutdownService: Service {
     let queue: InferenceQueue
+    let logger: Logger
 
     func run() async throws {
-        try? await gracefulShutdown()
+        do {
+            try await gracefulShutdown()
+            logger.info("shutting down: refusing new requests, finishing the running one")
+        } catch {
+            // Cancelled: the whole group is going away; stop the inference thread all the same.
+        }
         queue.stopAccepting()
     }
 }
