@@ -14,9 +14,9 @@ Written into Tests/Fixtures/lora/:
   <case>.png           diffusers' output image
 
 LoRA tensors are stored in float16, as most published LoRAs are. The UNet part of each LoRA goes through
-diffusers' own loader (PEFT). diffusers 0.42.1's text-encoder path needs transformers' adapter API, which wants a newer peft than the pinned 0.21.2, so the text-encoder part is merged
-independently here: W += strength · scale · B·A, with the names, ranks and alphas diffusers' conversion functions
-and `LoraConfig` give. The same independent merge applied to the UNet is checked against diffusers' PEFT result.
+diffusers' own loader (PEFT). diffusers 0.42.1's text-encoder path needs transformers' adapter API, which wants a
+newer peft than the pinned 0.21.2, so the text-encoder part is merged independently here:
+W += strength · scale · B·A, with the names, ranks and alphas diffusers' conversion functions and `LoraConfig` give. The same independent merge applied to the UNet is checked against diffusers' PEFT result.
 """
 import json
 import math
