@@ -9,7 +9,7 @@ Written into Tests/Fixtures/lora/:
                        `….lora_linear_layer.down.weight`, `self_attn.to_q_lora`), no alphas (scale 1)
       test/kohya       kohya / A1111 keys (`lora_unet_…`, `lora_te_…`, `.alpha`), conv LoRA (3×3 down, 1×1 up),
                        1×1 linear-as-conv (proj_in/proj_out), a minority conv alpha
-  cases.json           [{"name", "loras": {id: strength}, "request": {...}}]
+  cases.json           [{"name", "loras": {id: strength}, "request": {...}, "scheduler": {...}}]
   <case>.safetensors   "final_latents", "image" (uint8 HWC as float)
   <case>.png           diffusers' output image
 
@@ -295,5 +295,6 @@ def generate(out_dir: pathlib.Path):
             Image.fromarray(pixels, "RGB").save(out_dir / f"{name}.png")
             tensors = {"final_latents": reference, "image": torch.from_numpy(pixels.astype(np.float32))}
             save_file({k: v.contiguous() for k, v in tensors.items()}, out_dir / f"{name}.safetensors")
-            written.append({"name": name, "loras": loras, "request": REQUEST})
-    (out_dir / "cases.json").write_text(json.dumps(written, indent=1))
+            scheduler = dict(pipe.scheduler.config) | {"_class_name": type(pipe.scheduler).__name__}
+            written.append({"name": name, "loras": loras, "request": REQUEST, "scheduler": scheduler})
+    (out_dir / "cases.json").write_text(json.dumps(written, indent=1, default=str))

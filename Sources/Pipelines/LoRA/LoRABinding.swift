@@ -1,0 +1,68 @@
+// A request's LoRAs turned into layer patches for the UNet and the text encoder: every adapted layer must exist
+// in the loaded model with the factors' shapes (else the runner's "incompatible" error); a 1×1 conv adapter on a
+// Linear (or the reverse) is the same matrix and is reshaped; strength 0 adds nothing.
+
+import Models
+import Tensors
+
+/// The patches one request applies, per component; empty when the request names no LoRA.
+public struct LoRABinding {
+    public let unet: LayerPatches
+    public let textEncoder: LayerPatches
+
+    /// No LoRA: both components compute as loaded.
+    public static let none = LoRABinding(unet: LayerPatches([:]), textEncoder: LayerPatches([:]))
+}
+
+extension StableDiffusionPipeline {
+    /// The patches for `loras` (id → strength, applied in id order), loading each LoRA through `loraLibrary`.
+    public func loraBinding(for loras: [String: Float]) throws -> LoRABinding {
+        try LoRASelection.validate(loras)
+        guard !loras.isEmpty else { return .none }
+        var updates: [LoRAComponent: [String: [LowRankUpdate]]] = [:]
+        for (id, strength) in loras.sorted(by: { $0.key < $1.key }) {
+            let lora = try loraLibrary.load(id)
+            var problems: [String] = []
+            var fitted: [(LoRAModule, LowRankUpdate)] = []
+            for module in lora.modules {
+                do { fitted.append((module, try fit(module, strength: strength))) } catch let mismatch as LayerMismatch {
+                    problems.append(mismatch.text)
+                }
+            }
+            guard problems.isEmpty else { throw LoRAError.incompatible(model: modelID, problems: problems) }
+            guard strength != 0 else { continue }
+            for (module, update) in fitted { updates[module.component, default: [:]][module.layer, default: []].append(update) }
+        }
+        func patches(_ component: LoRAComponent) -> LayerPatches {
+            LayerPatches((updates[component] ?? [:]).mapValues { LayerPatch(updates: $0, application: loraApplication) })
+        }
+        return LoRABinding(unet: patches(.unet), textEncoder: patches(.textEncoder))
+    }
+
+    /// The layer shapes of `component` (key → `[out, in]` or `[out, in, kh, kw]`).
+    func layerShapes(_ component: LoRAComponent) -> [String: [Int]] {
+        component == .unet ? unet.layerShapes : prompts.textEncoder.layerShapes
+    }
+
+    /// `module` as an update of the layer it names, factors in the layer's own layout; throws the problem text.
+    func fit(_ module: LoRAModule, strength: Float) throws -> LowRankUpdate {
+        let layer = "\(module.component.rawValue) layer \(module.layer)"
+        guard let shape = layerShapes(module.component)[module.layer] else { throw LayerMismatch(text: "\(layer) does not exist") }
+        let (out, input, rank) = (shape[0], shape[1], module.rank)
+        let kernel = shape.count == 4 ? Array(shape[2...]) : [1, 1]
+        let downShape = shape.count == 4 ? [rank, input] + kernel : [rank, input]
+        let upShape = shape.count == 4 ? [out, rank, 1, 1] : [out, rank]
+        guard module.down.count == Tensor.elementCount(of: downShape), module.down.shape.prefix(2) == downShape.prefix(2),
+              module.up.count == Tensor.elementCount(of: upShape), module.up.shape.prefix(2) == upShape.prefix(2),
+              module.down.rank == 2 || Array(module.down.shape[2...]) == kernel else {
+            throw LayerMismatch(text: "\(layer) has weight \(shape); the LoRA's factors are \(module.down.shape) and \(module.up.shape)")
+        }
+        return LowRankUpdate(down: module.down.reshaped(downShape), up: module.up.reshaped(upShape),
+                             scale: strength * module.scale)
+    }
+}
+
+/// Why one LoRA module does not fit the model (collected into `LoRAError.incompatible`).
+struct LayerMismatch: Error {
+    let text: String
+}
