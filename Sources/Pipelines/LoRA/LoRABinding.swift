@@ -12,42 +12,36 @@ public struct LoRABinding {
 
     /// No LoRA: both components compute as loaded.
     public static let none = LoRABinding(unet: LayerPatches([:]), textEncoder: LayerPatches([:]))
-}
 
-extension StableDiffusionPipeline {
-    /// The patches for `loras` (id → strength, applied in id order), loading each LoRA through `loraLibrary`.
-    public func loraBinding(for loras: [String: Float]) throws -> LoRABinding {
-        try LoRASelection.validate(loras)
-        guard !loras.isEmpty else { return .none }
+    /// The patches of `loras` (in the order given) for a model with `layers` (component → key → weight shape);
+    /// throws `LoRAError.incompatible` naming `model` when a LoRA does not fit.
+    public static func make(_ loras: [(lora: LoRAWeights, strength: Float)], layers: [LoRAComponent: [String: [Int]]],
+                            model: String, application: LoRAApplication) throws -> LoRABinding {
         var updates: [LoRAComponent: [String: [LowRankUpdate]]] = [:]
-        for (id, strength) in loras.sorted(by: { $0.key < $1.key }) {
-            let lora = try loraLibrary.load(id)
+        for (lora, strength) in loras {
             var problems: [String] = []
             var fitted: [(LoRAModule, LowRankUpdate)] = []
             for module in lora.modules {
-                do { fitted.append((module, try fit(module, strength: strength))) } catch let mismatch as LayerMismatch {
+                do {
+                    fitted.append((module, try fit(module, layers: layers[module.component] ?? [:], strength: strength)))
+                } catch let mismatch as LayerMismatch {
                     problems.append(mismatch.text)
                 }
             }
-            guard problems.isEmpty else { throw LoRAError.incompatible(model: modelID, problems: problems) }
+            guard problems.isEmpty else { throw LoRAError.incompatible(model: model, problems: problems) }
             guard strength != 0 else { continue }
             for (module, update) in fitted { updates[module.component, default: [:]][module.layer, default: []].append(update) }
         }
         func patches(_ component: LoRAComponent) -> LayerPatches {
-            LayerPatches((updates[component] ?? [:]).mapValues { LayerPatch(updates: $0, application: loraApplication) })
+            LayerPatches((updates[component] ?? [:]).mapValues { LayerPatch(updates: $0, application: application) })
         }
         return LoRABinding(unet: patches(.unet), textEncoder: patches(.textEncoder))
     }
 
-    /// The layer shapes of `component` (key → `[out, in]` or `[out, in, kh, kw]`).
-    func layerShapes(_ component: LoRAComponent) -> [String: [Int]] {
-        component == .unet ? unet.layerShapes : prompts.textEncoder.layerShapes
-    }
-
-    /// `module` as an update of the layer it names, factors in the layer's own layout; throws the problem text.
-    func fit(_ module: LoRAModule, strength: Float) throws -> LowRankUpdate {
+    /// `module` as an update of the layer it names, factors in the layer's own layout.
+    static func fit(_ module: LoRAModule, layers: [String: [Int]], strength: Float) throws -> LowRankUpdate {
         let layer = "\(module.component.rawValue) layer \(module.layer)"
-        guard let shape = layerShapes(module.component)[module.layer] else { throw LayerMismatch(text: "\(layer) does not exist") }
+        guard let shape = layers[module.layer] else { throw LayerMismatch(text: "\(layer) does not exist") }
         let (out, input, rank) = (shape[0], shape[1], module.rank)
         let kernel = shape.count == 4 ? Array(shape[2...]) : [1, 1]
         let downShape = shape.count == 4 ? [rank, input] + kernel : [rank, input]
@@ -65,4 +59,15 @@ extension StableDiffusionPipeline {
 /// Why one LoRA module does not fit the model (collected into `LoRAError.incompatible`).
 struct LayerMismatch: Error {
     let text: String
+}
+
+extension StableDiffusionPipeline {
+    /// The patches for `loras` (id → strength, applied in id order), loading each LoRA through `loraLibrary`.
+    public func loraBinding(for loras: [String: Float]) throws -> LoRABinding {
+        try LoRASelection.validate(loras)
+        guard !loras.isEmpty else { return .none }
+        let loaded = try loras.sorted { $0.key < $1.key }.map { (lora: try loraLibrary.load($0.key), strength: $0.value) }
+        return try LoRABinding.make(loaded, layers: [.unet: unet.layerShapes, .textEncoder: prompts.textEncoder.layerShapes],
+                                    model: modelID, application: loraApplication)
+    }
 }
