@@ -1,6 +1,5 @@
-// A per-request low-rank change of one Linear or Conv2d layer (LoRA, as PEFT computes it):
-// y = W·x + b + Σᵢ sᵢ · Bᵢ(Aᵢ·x) at run time, or y = (W + Σᵢ sᵢ · Bᵢ·Aᵢ)·x + b with a merged copy of W.
-// The layer's own weight is only ever read; a merged weight is a new tensor that lives as long as the patch.
+// A per-request LoRA change of one Linear or Conv2d: y = W·x + b + Σᵢ sᵢ·Bᵢ(Aᵢ·x) at run time (as PEFT), or
+// y = (W + Σᵢ sᵢ·Bᵢ·Aᵢ)·x + b with a merged copy of W that lives as long as the patch; W itself is only read.
 
 import Foundation
 import Tensors
@@ -14,6 +13,7 @@ public struct LowRankUpdate {
     public let up: Tensor
     public let scale: Float
 
+    /// The factors as the layer uses them, and strength × alpha / rank.
     public init(down: Tensor, up: Tensor, scale: Float) {
         self.down = down
         self.up = up
@@ -36,6 +36,7 @@ public final class LayerPatch: @unchecked Sendable {
     private var mergedWeight: Tensor?
     private let lock = NSLock()
 
+    /// The updates of one layer, summed in the order given.
     public init(updates: [LowRankUpdate], application: LoRAApplication) {
         self.updates = updates
         self.application = application

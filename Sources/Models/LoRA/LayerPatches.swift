@@ -6,6 +6,7 @@ public final class LayerPatches: @unchecked Sendable {
     /// Layer key (the checkpoint key without `.weight`) → its patch.
     public let patches: [String: LayerPatch]
 
+    /// Patches by layer key.
     public init(_ patches: [String: LayerPatch]) { self.patches = patches }
 
     /// The patches Linear and Conv2d consult while `bind` runs (nil: plain layers).

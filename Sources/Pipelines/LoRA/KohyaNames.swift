@@ -1,6 +1,5 @@
-// kohya-ss / A1111 LoRA names → our layer keys, in one table. kohya flattens the diffusers module path by
-// turning every "." into "_" (`lora_unet_down_blocks_0_attentions_0_proj_in`); the table lists the name
-// prefixes and the path words that themselves contain "_", and the rest splits back at every "_".
+// kohya-ss / A1111 names → our layer keys, in one table: kohya writes the module path with "_" for "."; the table
+// lists the prefixes and the path words that contain "_" themselves, and the rest splits back at every "_".
 
 /// The kohya name table and the conversion it drives.
 public enum KohyaNames {

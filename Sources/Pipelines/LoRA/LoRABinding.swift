@@ -1,6 +1,5 @@
-// A request's LoRAs turned into layer patches for the UNet and the text encoder: every adapted layer must exist
-// in the loaded model with the factors' shapes (else the runner's "incompatible" error); a 1×1 conv adapter on a
-// Linear (or the reverse) is the same matrix and is reshaped; strength 0 adds nothing.
+// A request's LoRAs as layer patches for the UNet and text encoder: each adapted layer must exist with the factors'
+// shapes (else "incompatible"); 1×1-conv factors on a Linear (or back) are reshaped; strength 0 adds nothing.
 
 import Models
 import Tensors
@@ -15,8 +14,9 @@ public struct LoRABinding {
 
     /// The patches of `loras` (in the order given) for a model with `layers` (component → key → weight shape);
     /// throws `LoRAError.incompatible` naming `model` when a LoRA does not fit.
-    public static func make(_ loras: [(lora: LoRAWeights, strength: Float)], layers: [LoRAComponent: [String: [Int]]],
-                            model: String, application: LoRAApplication) throws -> LoRABinding {
+    public static func make(_ loras: [(lora: LoRAWeights, strength: Float)],
+                            layers: [LoRAComponent: [String: [Int]]], model: String,
+                            application: LoRAApplication) throws -> LoRABinding {
         var updates: [LoRAComponent: [String: [LowRankUpdate]]] = [:]
         for (lora, strength) in loras {
             var problems: [String] = []
@@ -30,7 +30,9 @@ public struct LoRABinding {
             }
             guard problems.isEmpty else { throw LoRAError.incompatible(model: model, problems: problems) }
             guard strength != 0 else { continue }
-            for (module, update) in fitted { updates[module.component, default: [:]][module.layer, default: []].append(update) }
+            for (module, update) in fitted {
+                updates[module.component, default: [:]][module.layer, default: []].append(update)
+            }
         }
         func patches(_ component: LoRAComponent) -> LayerPatches {
             LayerPatches((updates[component] ?? [:]).mapValues { LayerPatch(updates: $0, application: application) })
@@ -46,10 +48,11 @@ public struct LoRABinding {
         let kernel = shape.count == 4 ? Array(shape[2...]) : [1, 1]
         let downShape = shape.count == 4 ? [rank, input] + kernel : [rank, input]
         let upShape = shape.count == 4 ? [out, rank, 1, 1] : [out, rank]
-        guard module.down.count == Tensor.elementCount(of: downShape), module.down.shape.prefix(2) == downShape.prefix(2),
-              module.up.count == Tensor.elementCount(of: upShape), module.up.shape.prefix(2) == upShape.prefix(2),
+        guard module.down.count == Tensor.elementCount(of: downShape), module.up.count == Tensor.elementCount(of: upShape),
+              module.down.shape.prefix(2) == downShape.prefix(2), module.up.shape.prefix(2) == upShape.prefix(2),
               module.down.rank == 2 || Array(module.down.shape[2...]) == kernel else {
-            throw LayerMismatch(text: "\(layer) has weight \(shape); the LoRA's factors are \(module.down.shape) and \(module.up.shape)")
+            throw LayerMismatch(text: "\(layer) has weight \(shape); "
+                                + "the LoRA's factors are \(module.down.shape) and \(module.up.shape)")
         }
         return LowRankUpdate(down: module.down.reshaped(downShape), up: module.up.reshaped(upShape),
                              scale: strength * module.scale)
@@ -67,7 +70,8 @@ extension StableDiffusionPipeline {
         try LoRASelection.validate(loras)
         guard !loras.isEmpty else { return .none }
         let loaded = try loras.sorted { $0.key < $1.key }.map { (lora: try loraLibrary.load($0.key), strength: $0.value) }
-        return try LoRABinding.make(loaded, layers: [.unet: unet.layerShapes, .textEncoder: prompts.textEncoder.layerShapes],
-                                    model: modelID, application: loraApplication)
+        let layers: [LoRAComponent: [String: [Int]]] = [.unet: unet.layerShapes,
+                                                       .textEncoder: prompts.textEncoder.layerShapes]
+        return try LoRABinding.make(loaded, layers: layers, model: modelID, application: loraApplication)
     }
 }

@@ -1,6 +1,5 @@
-// Which layer and factor each tensor of a LoRA file holds, for the key styles in use: PEFT (`….lora_A.weight`),
-// older diffusers (`….lora.down.weight`, `….lora_linear_layer.down.weight`, attention processors
-// `….processor.to_q_lora.down.weight`) and kohya-ss (`lora_unet_….lora_down.weight`, `….alpha`).
+// Which layer and factor each tensor of a LoRA file holds, by key tables for PEFT (`….lora_A.weight`), older
+// diffusers (`….lora.down.weight`, `….processor.to_q_lora.down.weight`) and kohya (`lora_unet_….lora_down.weight`).
 
 /// The model component a LoRA tensor belongs to.
 public enum LoRAComponent: String, Sendable, CaseIterable {

@@ -1,6 +1,5 @@
-// LoRA ids → loaded LoRAs. Ids resolve like model ids (the model root, plain `<org>/<name>` folder or hub cache
-// `models--<org>--<name>/snapshots/…`, the same path-traversal refusal); in the folder the diffusers default
-// `pytorch_lora_weights.safetensors`, else the only `.safetensors` file. The most recently used 12 stay loaded.
+// LoRA ids → loaded LoRAs: ids resolve like model ids under the model root; in the folder the diffusers default
+// `pytorch_lora_weights.safetensors`, else its only `.safetensors` file. The 12 most recently used stay loaded.
 
 import Foundation
 
@@ -19,7 +18,9 @@ public final class LoRALibrary: @unchecked Sendable {
     private var loaded: [LoRAWeights] = []
     private let lock = NSLock()
 
-    public init(store: ModelStore = ModelStore(), capacity: Int = LoRALibrary.defaultCapacity, allowsPaths: Bool = false) {
+    /// A library resolving ids under `store`'s root, keeping up to `capacity` LoRAs loaded.
+    public init(store: ModelStore = ModelStore(), capacity: Int = LoRALibrary.defaultCapacity,
+                allowsPaths: Bool = false) {
         self.store = store
         self.capacity = max(capacity, 1)
         self.allowsPaths = allowsPaths
@@ -70,9 +71,10 @@ public final class LoRALibrary: @unchecked Sendable {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
             .filter { $0.hasSuffix(".safetensors") }.sorted()
         guard names.count == 1 else {
+            let found = names.joined(separator: ", ")
             throw LoRAError.unloadable(id: id, reason: names.isEmpty
                 ? "no .safetensors file in \(folder.path)"
-                : "several .safetensors files and no \(defaultWeightName) in \(folder.path): \(names.joined(separator: ", "))")
+                : "several .safetensors files and no \(defaultWeightName) in \(folder.path): \(found)")
         }
         return folder.appendingPathComponent(names[0])
     }
@@ -80,9 +82,8 @@ public final class LoRALibrary: @unchecked Sendable {
     /// For a path id: the file itself, or the weight file of the folder; nil when nothing exists there.
     private func pathFile(_ id: String) throws -> URL? {
         var isDirectory: ObjCBool = false
-        guard id.hasPrefix("/") || id.hasPrefix("."), FileManager.default.fileExists(atPath: id, isDirectory: &isDirectory) else {
-            return nil
-        }
+        guard id.hasPrefix("/") || id.hasPrefix("."),
+              FileManager.default.fileExists(atPath: id, isDirectory: &isDirectory) else { return nil }
         let url = URL(fileURLWithPath: id)
         return isDirectory.boolValue ? try Self.weightFile(in: url, id: id) : url
     }

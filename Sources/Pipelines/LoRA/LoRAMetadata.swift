@@ -1,6 +1,5 @@
-// The `lora_adapter_metadata` entry diffusers writes into a LoRA's safetensors header: per component the
-// PEFT `LoraConfig` (`unet.lora_alpha`, `unet.alpha_pattern`, `unet.use_rslora`, …). With it, a layer's alpha is
-// the first `alpha_pattern` key matching its name as PEFT matches (`(.*\.)?(key)$`), else `lora_alpha`.
+// The `lora_adapter_metadata` diffusers writes into a LoRA's header (per component PEFT's `LoraConfig`): a layer's
+// alpha is the first `alpha_pattern` key matching its name as PEFT matches (`(.*\.)?(key)$`), else `lora_alpha`.
 
 import Foundation
 

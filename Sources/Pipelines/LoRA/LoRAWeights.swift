@@ -1,6 +1,5 @@
-// One LoRA file read into our layer names: for each adapted layer its down (A) and up (B) factors and its
-// scale alpha / rank, with alpha from the file's `.alpha` tensors (kohya), else from the `lora_adapter_metadata`
-// diffusers writes (`lora_alpha`, `alpha_pattern`, `use_rslora`), else alpha = rank (scale 1), as diffusers does.
+// One LoRA file in our layer names: per layer the down (A) and up (B) factors and alpha / rank, alpha from the
+// `.alpha` tensors (kohya), else the diffusers metadata, else alpha = rank (scale 1), as diffusers does.
 
 import Foundation
 import SafeTensors
@@ -29,7 +28,9 @@ public struct LoRAWeights {
     public let modules: [LoRAModule]
 
     /// Bytes the factors occupy in memory (Float32).
-    public var byteCount: Int { modules.reduce(0) { $0 + ($1.down.count + $1.up.count) * MemoryLayout<Float>.size } }
+    public var byteCount: Int {
+        modules.reduce(0) { $0 + ($1.down.count + $1.up.count) * MemoryLayout<Float>.size }
+    }
 
     /// Reads `file` (the LoRA `id` names); throws `LoRAError.unloadable` for anything it cannot use.
     public init(id: String, file: URL) throws {
@@ -40,13 +41,33 @@ public struct LoRAWeights {
             throw LoRAError.unloadable(id: id, reason: "\(file.lastPathComponent): \(error)")
         }
         let metadata = try LoRAMetadata(source.metadata, id: id)
-        var factors: [String: (key: LoRAKey, down: Tensor?, up: Tensor?, alpha: Float?)] = [:]
-        try Self.refuseDoRA(source.names, metadata: metadata, id: id)
-        let unknown = source.names.filter { LoRAKey.parse($0) == nil }
-        guard unknown.isEmpty else {
-            throw LoRAError.unloadable(id: id, reason: "unsupported keys: \(unknown.sorted().prefix(5).joined(separator: ", "))"
-                                       + (unknown.count > 5 ? ", … (\(unknown.count) in all)" : ""))
+        try Self.refuseUnusable(source.names, metadata: metadata, id: id)
+        modules = try Self.layerFactors(source, id: id).map { try $0.module(metadata: metadata, id: id) }
+            .sorted { ($0.component.rawValue, $0.layer) < ($1.component.rawValue, $1.layer) }
+        guard !modules.isEmpty else {
+            throw LoRAError.unloadable(id: id, reason: "\(file.lastPathComponent) holds no LoRA tensors")
         }
+    }
+
+    /// DoRA rescales each output by a learned magnitude over the norm of the merged weight; diffusers drops those
+    /// tensors and applies a plain LoRA, which is not what the adapter was trained as: refused by name. Keys of
+    /// other adapter kinds (LoHa, LoKr, …) are refused rather than dropped.
+    static func refuseUnusable(_ names: [String], metadata: LoRAMetadata, id: String) throws {
+        if names.contains(where: { $0.contains("dora_scale") || $0.contains("lora_magnitude_vector") })
+            || metadata.usesDoRA {
+            throw LoRAError.unloadable(id: id,
+                                       reason: "DoRA adapters (dora_scale / lora_magnitude_vector) are not supported")
+        }
+        let unknown = names.filter { LoRAKey.parse($0) == nil }.sorted()
+        guard unknown.isEmpty else {
+            let more = unknown.count > 5 ? ", … (\(unknown.count) in all)" : ""
+            throw LoRAError.unloadable(id: id, reason: "unsupported keys: \(unknown.prefix(5).joined(separator: ", "))\(more)")
+        }
+    }
+
+    /// The file's tensors grouped by layer.
+    static func layerFactors(_ source: SafeTensorsFile, id: String) throws -> [LayerFactors] {
+        var layers: [String: LayerFactors] = [:]
         for name in source.names {
             let key = LoRAKey.parse(name)!
             let tensor: Tensor
@@ -54,7 +75,7 @@ public struct LoRAWeights {
                 throw LoRAError.unloadable(id: id, reason: "cannot read \(name): \(error)")
             }
             let slot = "\(key.component.rawValue):\(key.layer)"
-            var entry = factors[slot] ?? (key, nil, nil, nil)
+            var entry = layers[slot] ?? LayerFactors(component: key.component, layer: key.layer)
             switch key.factor {
             case .down: entry.down = tensor
             case .up: entry.up = tensor
@@ -64,30 +85,35 @@ public struct LoRAWeights {
                 }
                 entry.alpha = tensor.scalars[0]
             }
-            factors[slot] = entry
+            layers[slot] = entry
         }
-        modules = try factors.values.map { entry in
-            guard let down = entry.down, let up = entry.up else {
-                throw LoRAError.unloadable(id: id, reason: "layer \(entry.key.layer) lacks its \(entry.down == nil ? "down (A)" : "up (B)") factor")
-            }
-            guard [2, 4].contains(down.rank), down.rank == up.rank, up.shape[1] == down.shape[0], down.shape[0] > 0,
-                  up.rank == 2 || (up.shape[2] == 1 && up.shape[3] == 1) else {
-                throw LoRAError.unloadable(id: id, reason: "layer \(entry.key.layer): factors \(down.shape) and \(up.shape) do not form a LoRA")
-            }
-            let rank = Float(down.shape[0])
-            let scale = entry.alpha.map { $0 / rank }
-                ?? metadata.scale(component: entry.key.component, layer: entry.key.layer, rank: rank)
-            return LoRAModule(component: entry.key.component, layer: entry.key.layer, down: down, up: up, scale: scale)
-        }.sorted { ($0.component.rawValue, $0.layer) < ($1.component.rawValue, $1.layer) }
-        guard !modules.isEmpty else { throw LoRAError.unloadable(id: id, reason: "\(file.lastPathComponent) holds no LoRA tensors") }
+        return Array(layers.values)
+    }
+}
+
+/// The tensors of one layer collected from a LoRA file.
+struct LayerFactors {
+    let component: LoRAComponent
+    let layer: String
+    var down: Tensor?, up: Tensor?, alpha: Float?
+
+    init(component: LoRAComponent, layer: String) {
+        self.component = component
+        self.layer = layer
     }
 
-    /// DoRA rescales each output by a learned magnitude over the norm of the merged weight; diffusers drops
-    /// those tensors and applies a plain LoRA, which is not what the adapter was trained as. Refused by name.
-    static func refuseDoRA(_ names: [String], metadata: LoRAMetadata, id: String) throws {
-        if names.contains(where: { $0.contains("dora_scale") || $0.contains("lora_magnitude_vector") })
-            || metadata.usesDoRA {
-            throw LoRAError.unloadable(id: id, reason: "DoRA adapters (dora_scale / lora_magnitude_vector) are not supported")
+    /// The module, once both factors are present and shaped as A `[r, in(, kh, kw)]` and B `[out, r(, 1, 1)]`.
+    func module(metadata: LoRAMetadata, id: String) throws -> LoRAModule {
+        guard let down, let up else {
+            let missing = down == nil ? "down (A)" : "up (B)"
+            throw LoRAError.unloadable(id: id, reason: "layer \(layer) lacks its \(missing) factor")
         }
+        guard [2, 4].contains(down.rank), down.rank == up.rank, down.shape[0] > 0, up.shape[1] == down.shape[0],
+              up.rank == 2 || (up.shape[2] == 1 && up.shape[3] == 1) else {
+            throw LoRAError.unloadable(id: id, reason: "layer \(layer): factors \(down.shape) and \(up.shape) are not a LoRA")
+        }
+        let rank = Float(down.shape[0])
+        let scale = alpha.map { $0 / rank } ?? metadata.scale(component: component, layer: layer, rank: rank)
+        return LoRAModule(component: component, layer: layer, down: down, up: up, scale: scale)
     }
 }
