@@ -7,8 +7,8 @@ struct Img2Img: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "img2img",
         abstract: "A CPU reference engine for Stable Diffusion image-to-image.",
-        subcommands: [GenerateCommand.self, SafetyCheckCommand.self, CompareCommand.self, TokenizeCommand.self, InspectCommand.self,
-                      ParityUNetCommand.self])
+        subcommands: [GenerateCommand.self, SafetyCheckCommand.self, CompareCommand.self, TokenizeCommand.self,
+                      InspectCommand.self, ParityUNetCommand.self, BenchLoRACommand.self])
 }
 
 Img2Img.main()
