@@ -13,7 +13,7 @@ public struct GenerationRequest: Sendable {
     /// Image `i` uses seed `seed + i`, as the runner does.
     public var seed: UInt64 = 0
     public var safetyCheck: Bool = true
-    /// LoRA id → strength (applied by the LoRA issue's loader).
+    /// LoRA id → strength (the API's `loras` JSON through `LoRASelection.parse`); applied in id order.
     public var loras: [String: Float] = [:]
     /// Layers of the text encoder to skip from the end (diffusers' `clip_skip`); nil uses the last layer.
     public var clipSkip: Int?

@@ -11,7 +11,7 @@ extension StableDiffusionPipeline {
                         options: GenerationOptions) throws -> Tensor {
         let scheduler = run.scheduler
         let guided = request.guidanceScale > 1
-        let embeddings = try textStates(request, guided: guided)
+        let embeddings = try run.loras.textEncoder.bind { try textStates(request, guided: guided) }
         options.dump?.record("prompt_embeds", embeddings)
 
         try scheduler.setTimesteps(request.numInferenceSteps)
@@ -32,11 +32,11 @@ extension StableDiffusionPipeline {
         options.dump?.record("latents", latents)
 
         let loop = DenoisingLoop(scheduler: scheduler, timesteps: timesteps, latents: latents, generator: run.generator) {
-            [unet, dump = options.dump] latents, t, index in
+            [unet, loras = run.loras, dump = options.dump] latents, t, index in
             let batch = guided ? Tensor.concatenate([latents, latents], along: 0) : latents
             let input = scheduler.scaleModelInput(batch, timestep: t)
             dump?.record("step\(index).model_input", input)
-            let prediction = unet(input, timesteps: [t], encoderHiddenStates: embeddings)
+            let prediction = loras.unet.bind { unet(input, timesteps: [t], encoderHiddenStates: embeddings) }
             let guidedPrediction = guided ? Self.classifierFreeGuidance(prediction, scale: request.guidanceScale) : prediction
             dump?.record("step\(index).noise_pred", guidedPrediction)
             return guidedPrediction

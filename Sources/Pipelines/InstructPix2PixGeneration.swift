@@ -11,10 +11,10 @@ extension StableDiffusionPipeline {
                                 options: GenerationOptions) throws -> Tensor {
         let scheduler = run.scheduler
         let guided = request.guidanceScale > 1 && request.imageGuidanceScale >= 1
-        let positive = try prompts.encode(request.prompt)
+        let positive = try run.loras.textEncoder.bind { try prompts.encode(request.prompt) }
         let embeddings: Tensor
         if guided {
-            let negative = prompts.encodeNegative(request.negativePrompt)
+            let negative = run.loras.textEncoder.bind { prompts.encodeNegative(request.negativePrompt) }
             embeddings = Tensor.concatenate([positive, negative, negative], along: 0)
         } else {
             embeddings = positive
@@ -34,12 +34,12 @@ extension StableDiffusionPipeline {
         options.dump?.record("latents", latents)
 
         let loop = DenoisingLoop(scheduler: scheduler, timesteps: timesteps, latents: latents, generator: run.generator) {
-            [unet, dump = options.dump] latents, t, index in
+            [unet, loras = run.loras, dump = options.dump] latents, t, index in
             let batch = guided ? Tensor.concatenate([latents, latents, latents], along: 0) : latents
             let scaled = scheduler.scaleModelInput(batch, timestep: t)
             let input = Tensor.concatenate([scaled, imageLatents], along: 1)
             dump?.record("step\(index).model_input", input)
-            let prediction = unet(input, timesteps: [t], encoderHiddenStates: embeddings)
+            let prediction = loras.unet.bind { unet(input, timesteps: [t], encoderHiddenStates: embeddings) }
             let result = guided ? Self.threeWayGuidance(prediction, text: request.guidanceScale, image: request.imageGuidanceScale)
                 : prediction
             dump?.record("step\(index).noise_pred", result)

@@ -39,20 +39,25 @@ public struct ModelStore: Sendable {
     /// for a single component such as a safety checker) is used as is; anything else must be an id
     /// `org/name` (or `name`) found under the root.
     public func resolve(_ reference: String) throws -> URL {
-        var isDirectory: ObjCBool = false
         let asPath = URL(fileURLWithPath: reference)
         for marker in ["model_index.json", "config.json"]
         where FileManager.default.fileExists(atPath: asPath.appendingPathComponent(marker).path) {
             return asPath
         }
-        let parts = try ModelStore.validatedParts(of: reference)
+        return try resolveID(reference)
+    }
+
+    /// The folder of id `org/name` (or `name`) under the root only: the hub cache snapshot, else the plain folder.
+    public func resolveID(_ id: String) throws -> URL {
+        var isDirectory: ObjCBool = false
+        let parts = try ModelStore.validatedParts(of: id)
         let plain = parts.reduce(root) { $0.appendingPathComponent($1) }
         let cache = root.appendingPathComponent("models--" + parts.joined(separator: "--"))
         if let snapshot = ModelStore.snapshot(in: cache) { return snapshot }
         if FileManager.default.fileExists(atPath: plain.path, isDirectory: &isDirectory), isDirectory.boolValue {
             return plain
         }
-        throw ModelStoreError.notFound(id: reference, searched: [plain.path, cache.appendingPathComponent("snapshots").path])
+        throw ModelStoreError.notFound(id: id, searched: [plain.path, cache.appendingPathComponent("snapshots").path])
     }
 
     /// The id's path components; refuses anything that could leave the model root.

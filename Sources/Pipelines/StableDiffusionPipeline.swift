@@ -29,15 +29,21 @@ public final class StableDiffusionPipeline {
     public let vae: AutoencoderKL
     public let schedulerConfig: SchedulerConfig
     public let imageProcessor: VaeImageProcessor
+    /// Where the request's LoRA ids are found, and the LoRAs kept loaded.
+    public let loraLibrary: LoRALibrary
+    /// How LoRA updates are applied (see `LoRAApplication`).
+    public var loraApplication: LoRAApplication = .merged
 
     /// Pipeline classes whose folders hold the components of an SD1.x / SD2.x model.
     static let supportedClasses = ["StableDiffusionPipeline", "StableDiffusionImg2ImgPipeline",
                                    "StableDiffusionInstructPix2PixPipeline"]
 
-    /// Loads every component of the model folder; `modelID` selects the runner's per-model rules.
-    public init(folder: URL, modelID: String) throws {
+    /// Loads every component of the model folder; `modelID` selects the runner's per-model rules; LoRA ids
+    /// resolve through `loraLibrary` (by default under the default model root).
+    public init(folder: URL, modelID: String, loraLibrary: LoRALibrary = LoRALibrary()) throws {
         self.folder = folder
         self.modelID = modelID
+        self.loraLibrary = loraLibrary
         let className = try StableDiffusionPipeline.pipelineClass(in: folder)
         guard StableDiffusionPipeline.supportedClasses.contains(className) else {
             throw PipelineError.unsupportedModel(
@@ -81,13 +87,15 @@ public final class StableDiffusionPipeline {
                          options: GenerationOptions = GenerationOptions()) throws -> [RGBImage] {
         let request = RunnerRules.adjust(original, modelID: modelID, defaultSteps: kind.defaultSteps)
         try request.validate()
+        let loras = try loraBinding(for: request.loras)
         let input = try imageProcessor.preprocess(image)
         options.dump?.record("image", input)
         var outputs: [RGBImage] = []
         for i in 0..<request.numImagesPerPrompt {
             if request.numImagesPerPrompt > 1 { options.dump?.setPrefix("image\(i).") }
             let generator = makeGenerator(options.rng, seed: request.seed &+ UInt64(i))
-            let run = ImageRun(index: i, generator: generator, scheduler: try makeRunScheduler(options: options))
+            let run = ImageRun(index: i, generator: generator, scheduler: try makeRunScheduler(options: options),
+                               loras: loras)
             let latents = kind == .img2img
                 ? try img2imgLatents(input, request: request, run: run, options: options)
                 : try instructPix2PixLatents(input, request: request, run: run, options: options)
@@ -111,9 +119,10 @@ public final class StableDiffusionPipeline {
     }
 }
 
-/// Per-image state of one generation: its generator and its own scheduler.
+/// Per-image state of one generation: its generator, its own scheduler and the request's LoRA patches.
 struct ImageRun {
     let index: Int
     let generator: RandomGenerator
     let scheduler: Scheduler
+    let loras: LoRABinding
 }

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import Images
+import Models
 import Pipelines
 import Random
 
@@ -26,6 +27,10 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Generator to reproduce: cuda (the runner on a GPU) or cpu (torch CPU).") var rng: RandomSource = .cuda
     @Option(help: "Scheduler class name replacing the model's (e.g. EulerDiscreteScheduler).") var scheduler: String?
     @Option(help: "Text encoder layers to skip from the end (diffusers clip_skip).") var clipSkip: Int?
+    @Option(help: "LoRAs as the API's JSON, id (under the model root) or folder path → strength, e.g. '{\"org/style\": 0.8}'.")
+    var loras: String = ""
+    @Option(help: "How LoRA updates apply: merged (into a copy of each adapted weight) or runtime.")
+    var loraMode: LoRAApplication = .merged
     @Option(help: "Output PNG; several images become OUT-0.png, OUT-1.png, …") var output: String = "output.png"
     @Option(help: "Write every intermediate tensor to DIR/dump.safetensors.") var dump: String?
     @Option(help: "Safety checker: a model id or folder, or none (default: the model's own, else \(SafetyCheckerLocator.defaultID)).")
@@ -38,7 +43,9 @@ struct GenerateCommand: ParsableCommand {
         let store = ModelStore(root: modelDir)
         let reference = model ?? BundledModel.path
         let folder = try store.resolve(reference)
-        let pipeline = try StableDiffusionPipeline(folder: folder, modelID: model ?? BundledModel.id)
+        let pipeline = try StableDiffusionPipeline(folder: folder, modelID: model ?? BundledModel.id,
+                                                   loraLibrary: LoRALibrary(store: store, allowsPaths: true))
+        pipeline.loraApplication = loraMode
         let service = ImageToImageService(
             pipeline: pipeline, safetyChecker: try SafetyCheckerLocator.load(option: safetyChecker, modelFolder: folder, store: store))
         service.blackOutNSFW = nsfwBlackout
@@ -53,6 +60,7 @@ struct GenerateCommand: ParsableCommand {
         request.numImagesPerPrompt = numImages
         request.seed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         request.clipSkip = clipSkip
+        request.loras = try LoRASelection.parse(loras)
 
         var options = GenerationOptions()
         options.rng = rng
@@ -62,7 +70,14 @@ struct GenerateCommand: ParsableCommand {
         let bar = ProgressBar(label: "generating", quiet: quiet)
         options.onStep = { _, step in bar.update(done: step.index + 1, total: step.count); return true }
 
-        let images = try service.run(image: input, request: request, options: options)
+        let images: [GeneratedImage]
+        do {
+            images = try service.run(image: input, request: request, options: options)
+        } catch let error as LoRAError {
+            // The runner's text leaves out which layers did not fit; say it here.
+            if let details = error.details { FileHandle.standardError.write(Data("\(details)\n".utf8)) }
+            throw error
+        }
         for (i, generated) in images.enumerated() {
             let path = images.count == 1 ? output : Self.numbered(output, i)
             try Data(generated.image.pngData()).write(to: URL(fileURLWithPath: path))
@@ -85,3 +100,4 @@ struct GenerateCommand: ParsableCommand {
 }
 
 extension RandomSource: ExpressibleByArgument {}
+extension LoRAApplication: ExpressibleByArgument {}

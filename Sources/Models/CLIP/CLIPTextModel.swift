@@ -69,6 +69,8 @@ public struct CLIPTextModel {
     let encoder: CLIPEncoder
     let finalNorm: LayerNorm
     let projection: Linear?
+    /// Every Linear: layer key (without `text_model.`) → weight shape (the layers a LoRA may patch).
+    public let layerShapes: [String: [Int]]
 
     /// Reads the weights with or without the Hub's `text_model.` prefix; `withProjection` adds `text_projection`.
     public init(config: CLIPTextConfig, source: TensorSource, withProjection: Bool = false) throws {
@@ -91,6 +93,7 @@ public struct CLIPTextModel {
         } else {
             projection = nil
         }
+        layerShapes = weights.layerShapes
         try weights.finish(component: "text_encoder")
     }
 

@@ -8,6 +8,8 @@ public struct Conv2d {
     public let bias: Tensor?
     public let stride: Int
     public let padding: Padding2D
+    /// The checkpoint key of the module (`….conv1`), by which a request's LoRA patches find it.
+    public let key: String
 
     /// Reads `weight` and `bias` under `scope`.
     public init(_ scope: WeightScope, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
@@ -16,6 +18,7 @@ public struct Conv2d {
         self.bias = bias ? scope.tensor("bias", shape: [outChannels]) : nil
         self.stride = stride
         self.padding = .uniform(padding)
+        key = scope.registerLayer(weightShape: [outChannels, inChannels, kernel, kernel])
     }
 
     /// A convolution with explicit per-side padding (the VAE's `F.pad(x, (0, 1, 0, 1))` before a stride-2 conv).
@@ -24,9 +27,13 @@ public struct Conv2d {
         bias = scope.tensor("bias", shape: [outChannels])
         self.stride = stride
         self.padding = padding
+        key = scope.registerLayer(weightShape: [outChannels, inChannels, kernel, kernel])
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
+        if let patch = LayerPatches.current(key) {
+            return patch.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
+        }
+        return x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
     }
 }

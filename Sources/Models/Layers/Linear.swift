@@ -6,14 +6,20 @@ import Tensors
 public struct Linear {
     public let weight: Tensor
     public let bias: Tensor?
+    /// The checkpoint key of the module (`….to_q`), by which a request's LoRA patches find it.
+    public let key: String
 
     /// Reads `weight` (and `bias` when `bias` is true) under `scope`.
     public init(_ scope: WeightScope, inFeatures: Int, outFeatures: Int, bias: Bool = true) {
         weight = scope.tensor("weight", shape: [outFeatures, inFeatures])
         self.bias = bias ? scope.tensor("bias", shape: [outFeatures]) : nil
+        key = scope.registerLayer(weightShape: [outFeatures, inFeatures])
     }
 
     public var outFeatures: Int { weight.shape[0] }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { x.linear(weight: weight, bias: bias) }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        if let patch = LayerPatches.current(key) { return patch.linear(x, weight: weight, bias: bias) }
+        return x.linear(weight: weight, bias: bias)
+    }
 }

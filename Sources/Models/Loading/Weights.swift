@@ -40,6 +40,9 @@ public final class Weights {
     private let ignoredKeys: (String) -> Bool
     private var used: Set<String> = []
     private var problems: [WeightProblem] = []
+    /// Every Linear and Conv2d built from these weights: layer key → weight shape as the layer computes with it
+    /// (`[out, in]` or `[out, in, kh, kw]`); what a LoRA may patch.
+    public private(set) var layerShapes: [String: [Int]] = [:]
 
     /// Reads keys `prefix + key` from `source`; `ignoring` marks buffers that may be present but are not
     /// parameters (e.g. CLIP's `position_ids`).
@@ -81,6 +84,9 @@ public final class Weights {
     /// Whether the checkpoint holds `key` (under the prefix).
     public func contains(_ key: String) -> Bool { source.names.contains(prefix + key) }
 
+    /// Records a Linear or Conv2d at `key` with its weight shape.
+    func registerLayer(_ key: String, weightShape: [Int]) { layerShapes[key] = weightShape }
+
     /// Throws a `WeightLoadError` naming every missing, mis-shaped and unexpected key.
     public func finish(component: String) throws {
         let unexpected = source.names.filter { $0.hasPrefix(prefix) && !used.contains($0) && !ignoredKeys($0) }
@@ -115,6 +121,12 @@ public struct WeightScope {
 
     /// Whether the checkpoint holds `path.name`.
     public func contains(_ name: String) -> Bool { weights.contains(key(name)) }
+
+    /// Records the Linear or Conv2d at this scope's path (see `Weights.layerShapes`); returns the path.
+    func registerLayer(weightShape: [Int]) -> String {
+        weights.registerLayer(path, weightShape: weightShape)
+        return path
+    }
 
     private func key(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
 }

@@ -16,6 +16,8 @@ public struct UNet2DConditionModel {
     let normOut: GroupNorm
     let convOut: Conv2d
     let activation: Activation
+    /// Every Linear and Conv2d: layer key → weight shape (the layers a LoRA may patch).
+    public let layerShapes: [String: [Int]]
 
     /// Builds the model from its config and checkpoint, reporting every missing, unexpected or mis-shaped key.
     public init(config: UNet2DConditionConfig, weights: Weights) throws {
@@ -63,6 +65,7 @@ public struct UNet2DConditionModel {
         normOut = GroupNorm(root["conv_norm_out"], groups: config.normNumGroups, channels: channels[0], epsilon: config.normEps)
         convOut = Conv2d(root["conv_out"], inChannels: channels[0], outChannels: config.outChannels,
                          kernel: config.convOutKernel, padding: (config.convOutKernel - 1) / 2)
+        layerShapes = weights.layerShapes
         try weights.finish(component: "unet")
     }
 

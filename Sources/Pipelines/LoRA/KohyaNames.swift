@@ -1,0 +1,57 @@
+// kohya-ss / A1111 names → our layer keys, in one table: kohya writes the module path with "_" for "."; the table
+// lists the prefixes and the path words that contain "_" themselves, and the rest splits back at every "_".
+
+/// The kohya name table and the conversion it drives.
+public enum KohyaNames {
+    /// kohya module-name prefixes → the component and the text dropped after it.
+    public static let prefixes: [(kohya: String, component: LoRAComponent)] = [
+        ("lora_unet_", .unet),
+        ("lora_te_text_model_", .textEncoder),
+        ("lora_te1_text_model_", .textEncoder),
+        ("lora_te_", .textEncoder),
+        ("lora_te1_", .textEncoder),
+    ]
+
+    /// Path words containing "_" (diffusers UNet and transformers CLIP module names), longest match first.
+    public static let words: [String] = [
+        // UNet
+        "down_blocks", "mid_block", "up_blocks", "transformer_blocks", "to_q", "to_k", "to_v", "to_out", "proj_in",
+        "proj_out", "time_emb_proj", "conv_shortcut", "conv_in", "conv_out", "time_embedding", "linear_1",
+        "linear_2",
+        // CLIP text encoder
+        "self_attn", "q_proj", "k_proj", "v_proj", "out_proj",
+    ]
+
+    /// The component and layer key of kohya module name `name` (the part of a key before its first "."),
+    /// or nil when no prefix of the table matches.
+    public static func layer(_ name: String) -> (component: LoRAComponent, key: String)? {
+        guard let (prefix, component) = prefixes.first(where: { name.hasPrefix($0.kohya) }) else { return nil }
+        return (component, key(String(name.dropFirst(prefix.count))))
+    }
+
+    /// `down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_out_0` →
+    /// `down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_out.0`.
+    static func key(_ flattened: String) -> String {
+        let tokens = flattened.split(separator: "_", omittingEmptySubsequences: false).map(String.init)
+        var parts: [String] = []
+        var index = 0
+        while index < tokens.count {
+            let word = longestWord(in: tokens, at: index)
+            parts.append(word.text)
+            index += word.length
+        }
+        return parts.joined(separator: ".")
+    }
+
+    /// The longest table word spelled by `tokens[index…]`, else the single token.
+    private static func longestWord(in tokens: [String], at index: Int) -> (text: String, length: Int) {
+        var best = (text: tokens[index], length: 1)
+        for word in words {
+            let length = word.split(separator: "_").count
+            guard length > best.length, index + length <= tokens.count,
+                  tokens[index..<(index + length)].joined(separator: "_") == word else { continue }
+            best = (word, length)
+        }
+        return best
+    }
+}
