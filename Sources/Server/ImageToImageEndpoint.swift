@@ -1,6 +1,7 @@
 // `POST /image-to-image`, step by step in the runner's order: read the body (bounded), validate the form (422),
 // check the bearer token (401) and the model id (400), decode the image, apply the runner's per-request rules
-// (seed range, LoRA, strength) with its messages, then queue one inference and answer with PNG data URLs.
+// (seed range, LoRA, strength) with its messages, then queue one inference (LoRAs load there, their errors answered
+// as the runner's) and answer with PNG data URLs.
 // Where the runner crashes (an upload that is not an image) we answer 400 with a message instead.
 
 import Foundation
@@ -76,7 +77,8 @@ struct ImageToImageEndpoint: Sendable {
     /// Queues the inference and renders its outcome.
     private func generate(image: RGBImage, form: ImageToImageForm, seed: Int128, backend: any ImageGenerationBackend,
                           context: ServerRequestContext) async throws -> Response {
-        let request = RequestChecks.generationRequest(form, seed: seed)
+        let loras = (try? RequestChecks.loras(form).get()) ?? [:]  // already checked by runnerRefusal
+        let request = RequestChecks.generationRequest(form, seed: seed, loras: loras)
         let outcome: ([EncodedPicture], JobTiming)
         do {
             outcome = try await queue.run { shouldContinue in
@@ -91,6 +93,11 @@ struct ImageToImageEndpoint: Sendable {
         } catch let failure as GenerationFailure {
             if failure.underlying as? PipelineError == .cancelled { throw CancellationError() }
             context.notes.set("error", String(describing: failure.underlying).debugDescription)
+            if let lora = failure.underlying as? LoRAError {
+                // The runner's LoraLoadingError: 400 with its text and the period its route appends.
+                if let details = lora.details { context.notes.set("lora_details", details.debugDescription) }
+                return RunnerResponses.error(.badRequest, "\(lora).")
+            }
             if failure.underlying is AfterGenerationFailure {
                 // The runner's route answers exceptions outside the diffusers call with its generic 500.
                 return RunnerResponses.error(.internalServerError, "Image-to-image pipeline error.")

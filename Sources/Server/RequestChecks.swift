@@ -1,6 +1,7 @@
 // The per-request rules between a valid form and the pipeline: our deployment limits (400 with the option to
 // change), then what the runner refuses and how it words it — a seed torch cannot take, a `loras` value
-// `LoraLoader` refuses, a strength diffusers refuses — and the mapping of the form onto a GenerationRequest.
+// `LoraLoader` refuses (its message plus the period its route appends), a strength diffusers refuses — and the
+// mapping of the form onto a GenerationRequest.
 
 import Pipelines
 
@@ -25,19 +26,23 @@ enum RequestChecks {
         return nil
     }
 
-    /// What the runner answers 400 to before or instead of generating, in its order and words; nil if nothing.
+    /// The request's LoRA ids and strengths, or the runner's 400 message for the `loras` field.
+    static func loras(_ form: ImageToImageForm) -> Result<[String: Float], RequestRefusal> {
+        do {
+            return .success(try LoRASelection.parse(form.loras))
+        } catch {
+            return .failure(RequestRefusal(message: "\(error)."))
+        }
+    }
+
+    /// What the runner answers 400 to before generating, in its order and words (the `loras` field is checked
+    /// between the seed and the strength); nil if nothing.
     static func runnerRefusal(_ form: ImageToImageForm, seed: Int128, backend: any ImageGenerationBackend) -> String? {
         // torch.Generator.manual_seed overflows → ValueError → the route's generic message.
         if !seedRange.contains(seed) || !seedRange.contains(seed + Int128(form.numImagesPerPrompt) - 1) {
             return "Image-to-image pipeline error."
         }
-        do {
-            let loras = try LoraSelection(json: form.loras)
-            // Loading needs the LoRA issue's loader; until then a non-empty selection is refused, not ignored.
-            if !loras.strengths.isEmpty { return LoraSelectionError.loadingUnsupported(Array(loras.strengths.keys)).description }
-        } catch {
-            return error.description
-        }
+        if case let .failure(refusal) = loras(form) { return refusal.message }
         if backend.usesStrength, let message = strengthRefusal(form, modelID: backend.modelID) {
             return "Error during model execution: \(message)."
         }
@@ -58,8 +63,9 @@ enum RequestChecks {
     }
 
     /// The pipeline request; `numInferenceSteps` < 1 stays ≤ 0 so the pipeline uses its own default.
-    static func generationRequest(_ form: ImageToImageForm, seed: Int128) -> GenerationRequest {
+    static func generationRequest(_ form: ImageToImageForm, seed: Int128, loras: [String: Float]) -> GenerationRequest {
         var request = GenerationRequest(prompt: form.prompt)
+        request.loras = loras
         request.negativePrompt = form.negativePrompt
         request.strength = Float(form.strength)
         request.guidanceScale = Float(form.guidanceScale)
@@ -70,4 +76,9 @@ enum RequestChecks {
         request.safetyCheck = form.safetyCheck
         return request
     }
+}
+
+/// A 400 message for a request the runner refuses.
+struct RequestRefusal: Error {
+    let message: String
 }

@@ -5,6 +5,7 @@
 
 import Foundation
 import Images
+import Models
 import Pipelines
 import Random
 import Safety
@@ -26,10 +27,13 @@ public final class StableDiffusionBackend: ImageGenerationBackend, @unchecked Se
     }
 
     /// Loads the model folder and the safety checker `safetyChecker` names (nil: the model's own, else the
-    /// runner's default; "none": no checker), resolving checker ids in `store`.
+    /// runner's default; "none": no checker), resolving checker and LoRA ids in `store` (LoRAs by id only, never
+    /// by a path a client sends), LoRA updates applied as `loraApplication` says.
     public convenience init(folder: URL, modelID: String, rng: RandomSource, safetyChecker: String?,
-                            store: ModelStore) throws {
-        let pipeline = try StableDiffusionPipeline(folder: folder, modelID: modelID)
+                            store: ModelStore, loraApplication: LoRAApplication = .merged) throws {
+        let pipeline = try StableDiffusionPipeline(folder: folder, modelID: modelID,
+                                                   loraLibrary: LoRALibrary(store: store, allowsPaths: false))
+        pipeline.loraApplication = loraApplication
         let checker = try SafetyCheckerLocator.load(option: safetyChecker, modelFolder: folder, store: store)
         self.init(service: ImageToImageService(pipeline: pipeline, safetyChecker: checker), rng: rng)
     }

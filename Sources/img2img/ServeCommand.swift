@@ -5,6 +5,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Models
 import Pipelines
 import Random
 import Server
@@ -27,6 +28,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Generator the seeds reproduce: cuda (the runner on a GPU) or cpu (torch CPU).") var rng: RandomSource = .cuda
     @Option(help: "Safety checker: a model id or folder, or none (default: the model's own, else \(SafetyCheckerLocator.defaultID)).")
     var safetyChecker: String?
+    @Option(help: "How LoRA updates apply: merged (into a copy of each adapted weight) or runtime.")
+    var loraMode: LoRAApplication = .merged
     @Option(help: "Largest image upload in bytes.") var maxUploadBytes = RequestLimits().maxUploadBytes
     @Option(help: "Largest input image in pixels (width × height).") var maxPixels = RequestLimits().maxImagePixels
     @Option(help: "Largest num_inference_steps.") var maxSteps = RequestLimits().maxSteps
@@ -59,8 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("serving \(configuration.modelID) from \(folder.path) (rng \(rng.rawValue), auth \(configuration.authToken?.isEmpty == false ? "on" : "off"))")
         let modelID = configuration.modelID
         let store = ModelStore(root: modelDir)
-        let server = ImageToImageServer(configuration: configuration, logger: logger) { [rng, safetyChecker] in
-            try StableDiffusionBackend(folder: folder, modelID: modelID, rng: rng, safetyChecker: safetyChecker, store: store)
+        let server = ImageToImageServer(configuration: configuration, logger: logger) { [rng, safetyChecker, loraMode] in
+            try StableDiffusionBackend(folder: folder, modelID: modelID, rng: rng, safetyChecker: safetyChecker,
+                                       store: store, loraApplication: loraMode)
         }
         try await server.run()
     }

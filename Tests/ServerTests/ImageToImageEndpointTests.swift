@@ -181,10 +181,23 @@ final class ImageToImageEndpointTests: XCTestCase {
         XCTAssertEqual(body, #"{"detail":{"msg":"Too many LoRas provided. Maximum is 4.."}}"#)
     }
 
-    func testValidLoraIsRefusedAsUnsupported() async throws {
+    func testUnknownLoraIs400RepositoryNotFound() async throws {
         let (response, body) = try await server().post(ServerFixtures.quickForm([.text("loras", #"{"nerijs/pixel-art-xl": 1.2}"#)]))
         XCTAssertEqual(response.status.code, 400)
-        XCTAssertTrue(body.contains("LoRA loading is not supported"), body)
+        XCTAssertEqual(body, #"{"detail":{"msg":"LoRa repository 'nerijs/pixel-art-xl' not found."}}"#)
+    }
+
+    func testLoraForAnotherModelIs400Incompatible() async throws {
+        let (response, body) = try await server().post(ServerFixtures.quickForm([.text("loras", #"{"test/peft": 1}"#)]))
+        XCTAssertEqual(response.status.code, 400)
+        XCTAssertEqual(body, #"{"detail":{"msg":"LoRa incompatible with base model: 'img2img/tiny-sd'."}}"#)
+    }
+
+    func testLoraGivenAsAPathIsNotReadFromDisk() async throws {
+        let path = ServerFixtures.modelFolder.path
+        let (response, body) = try await server().post(ServerFixtures.quickForm([.text("loras", #"{"\#(path)": 1}"#)]))
+        XCTAssertEqual(response.status.code, 400)
+        XCTAssertTrue(body.hasPrefix(#"{"detail":{"msg":"Unable to load LoRas for adapter"#), body)
     }
 
     func testEmptyLoraObjectGenerates() async throws {

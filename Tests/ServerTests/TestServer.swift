@@ -161,10 +161,11 @@ enum ServerFixtures {
         return configuration
     }
 
-    /// Loads the bundled model and its safety checker with the CUDA generator (`img2img generate`'s defaults).
+    /// Loads the bundled model and its safety checker with the CUDA generator (`img2img generate`'s defaults);
+    /// LoRA ids resolve in the LoRA fixtures, which were made for another model.
     static func bundledBackend() throws -> any ImageGenerationBackend {
         try StableDiffusionBackend(folder: modelFolder, modelID: modelID, rng: .cuda, safetyChecker: nil,
-                                   store: ModelStore(root: "/nonexistent"))
+                                   store: ModelStore(root: Fixtures.url("lora/root").path))
     }
 }
 
