@@ -15,6 +15,10 @@ final class RunnerRulesTests: XCTestCase {
         XCTAssertEqual(adjusted.guidanceScale, 0)
         XCTAssertEqual(adjusted.strength, 0.25)
         XCTAssertEqual(RunnerRules.adjust(request, modelID: "other/model", defaultSteps: 50).guidanceScale, 7)
+        request.numInferenceSteps = 0
+        let defaulted = RunnerRules.adjust(request, modelID: "stabilityai/sd-turbo", defaultSteps: 50)
+        XCTAssertEqual(defaulted.strength, 0.1, "strength is raised only when the request gave the steps")
+        XCTAssertEqual(defaulted.numInferenceSteps, 50)
     }
 
     func testStepsBelowOneMeanThePipelineDefault() {
