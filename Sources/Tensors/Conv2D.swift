@@ -50,6 +50,7 @@ extension Tensor {
         var result = Tensor(uninitialized: [batch, outChannels, geometry.outHeight, geometry.outWidth])
         result.fillChannels(with: bias, channels: outChannels, plane: plane)
         let beta: Float = bias == nil ? 0 : 1
+        FLOPCounter.add(2 * Double(batch * outChannels) * Double(geometry.patchSize * plane))
         withUnsafeBufferPointer { input in
             weight.withUnsafeBufferPointer { w in
                 result.withUnsafeMutableBufferPointer { out in

@@ -62,6 +62,7 @@ extension Tensor {
         let otherBatch = other.count / (otherRows * otherCols)
         precondition(otherBatch == 1 || otherBatch == batch, "matmul batch mismatch \(shape) · \(other.shape)")
         var result = Tensor(uninitialized: Array(shape.dropLast()) + [n])
+        FLOPCounter.add(2 * Double(batch * m) * Double(n * k))
         withUnsafeBufferPointer { a in
             other.withUnsafeBufferPointer { b in
                 result.withUnsafeMutableBufferPointer { c in

@@ -8,7 +8,7 @@ struct Img2Img: ParsableCommand {
         commandName: "img2img",
         abstract: "A CPU reference engine for Stable Diffusion image-to-image.",
         subcommands: [GenerateCommand.self, CompareCommand.self, TokenizeCommand.self, InspectCommand.self,
-                      ParityUNetCommand.self])
+                      ParityUNetCommand.self, BenchCommand.self, WeightsCommand.self])
 }
 
 Img2Img.main()
