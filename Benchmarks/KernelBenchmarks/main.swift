@@ -6,6 +6,11 @@ import Foundation
 import Tensors
 
 let quick = CommandLine.arguments.contains("--quick")
+/// `--only TEXT` runs just the rows whose label contains TEXT (for profiling one kernel).
+let only: String? = CommandLine.arguments.firstIndex(of: "--only").flatMap {
+    $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil
+}
+func wanted(_ label: String) -> Bool { only.map { label.contains($0) } ?? true }
 let repetitions = quick ? 2 : 5
 
 /// Median wall time of `body` over `repetitions` runs, after one warm-up.
@@ -69,24 +74,31 @@ let sgemmFlops = 2.0 * 320 * 4096 * 2880
 let reference = sgemmFlops / sgemmSeconds / 1e9
 row("sgemm 320×4096×2880", seconds: sgemmSeconds, flops: sgemmFlops, reference: nil)
 
-// 3. conv2d 3×3, padding 1, at the SD1.5 UNet's shapes.
-for (channels, size) in [(320, 64), (640, 32), (1280, 16)] {
-    for batch in quick ? [1] : [1, 2] {
-        let x = random([batch, channels, size, size], seed: 6), w = random([channels, channels, 3, 3], seed: 7)
-        let b = random([channels], seed: 8)
-        let seconds = medianSeconds { _ = x.conv2d(weight: w, bias: b, stride: 1, padding: 1) }
-        let flops = 2.0 * Double(batch * channels * channels * 9 * size * size)
-        row("conv2d 3×3 \(channels)ch \(size)² batch \(batch)", seconds: seconds, flops: flops, reference: reference)
+// 3. conv2d 3×3, padding 1, at the SD1.5 UNet's shapes and the VAE decoder's, by im2col and by Winograd.
+let convShapes = [(320, 64, 1), (640, 32, 1), (1280, 16, 1), (1280, 8, 1), (320, 64, 2), (512, 64, 1), (512, 128, 1),
+                  (256, 256, 1), (128, 512, 1)]
+for (channels, size, batch) in convShapes where !quick || batch == 1 {
+    let x = random([batch, channels, size, size], seed: 6), w = random([channels, channels, 3, 3], seed: 7)
+    let b = random([channels], seed: 8)
+    let flops = 2.0 * Double(batch * channels * channels * 9 * size * size)
+    for (name, algorithm) in [("im2col", ConvolutionAlgorithm.im2col), ("winograd", .winograd)]
+        where wanted("conv 3×3 \(channels)ch \(size)² b\(batch) \(name)") {
+        let seconds = medianSeconds { _ = x.conv2d(weight: w, bias: b, stride: 1, padding: .uniform(1), algorithm: algorithm) }
+        row("conv 3×3 \(channels)ch \(size)² b\(batch) \(name)", seconds: seconds, flops: flops, reference: reference)
     }
 }
 
 // 4. Attention, self, 4096 tokens, 8 heads × 40.
+if wanted("attention") {
 let attentionSeconds = medianSeconds { _ = Attention.scaledDotProduct(query: q, key: k, value: v, heads: heads) }
 row("attention self 4096 tok, 8×40", seconds: attentionSeconds,
     flops: 4.0 * Double(tokens * tokens * heads * headDim), reference: reference)
+}
 
 // 5. Group norm + SiLU, 320 channels at 64², 32 groups (≈ 8 FLOPs per element: stats, scale-shift, SiLU).
 let gnInput = random([1, 320, 64, 64], seed: 9)
 let gamma = random([320], seed: 10), beta = random([320], seed: 11)
+if wanted("group norm") {
 let gnSeconds = medianSeconds { _ = gnInput.groupNorm(groups: 32, weight: gamma, bias: beta, epsilon: 1e-5, activation: .silu) }
 row("group norm + SiLU 320ch 64²", seconds: gnSeconds, flops: 8.0 * Double(gnInput.count), reference: reference)
+}
