@@ -72,13 +72,13 @@ public enum Attention {
         while firstKey < keyLimit {
             let columns = min(keyTile, keyLimit - firstKey)
             let keyRows = (batch * s.keys + firstKey) * s.width + head * d
-            sgemm(transposeB: true, m: rows, n: columns, k: d, alpha: scale,
+            serialSgemm(transposeB: true, m: rows, n: columns, k: d, alpha: scale,
                   a: q, lda: s.width, b: p.key + keyRows, ldb: s.width, c: scratch.scores, ldc: columns)
             for r in 0..<rows {
                 let visible = causal ? max(0, min(columns, firstQuery + r - firstKey + 1)) : columns
                 scratch.absorb(row: r, columns: columns, visible: visible, headDim: d)
             }
-            sgemm(m: rows, n: d, k: columns, a: scratch.scores, lda: columns,
+            serialSgemm(m: rows, n: d, k: columns, a: scratch.scores, lda: columns,
                   b: p.value + keyRows, ldb: s.width, beta: 1, c: scratch.accumulator, ldc: d)
             firstKey += columns
         }

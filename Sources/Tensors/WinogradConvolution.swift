@@ -74,7 +74,7 @@ enum WinogradConvolution {
                         }
                     }
                     for point in 0..<16 {
-                        sgemm(m: outChannels, n: columns, k: g.inChannels,
+                        serialSgemm(m: outChannels, n: columns, k: g.inChannels,
                               a: u + point * outChannels * g.inChannels, lda: g.inChannels,
                               b: scratch.v + point * g.inChannels * columns, ldb: columns,
                               c: scratch.m + point * outChannels * columns, ldc: columns)
