@@ -1,5 +1,5 @@
 // out[n, o, y, x] = bias[o] + Σ_{c,ky,kx} w[o, c, ky, kx] · in[n, c, y·s − pad + ky, x·s − pad + kx]  (NCHW).
-// 1×1 stride-1 convs are one GEMM per image; large 3×3 stride-1 convs use Winograd F(2×2, 3×3)
+// 1×1 stride-1 convs are one GEMM per image; large 3×3 stride-1 convs use Winograd
 // (WinogradConvolution.swift); others unfold rows of output into an im2col panel (bounded size, built in
 // parallel) and multiply it by the [out, in·kh·kw] weight with one sgemm.
 
@@ -30,26 +30,32 @@ struct ConvGeometry {
         kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == .uniform(0)
     }
 
-    /// Whether `algorithm` resolves to Winograd here: only 3×3 stride-1 convs qualify; `.automatic` takes it
-    /// for output planes of at least 32×32 with 16 or more channels each side, where it beats im2col.
-    func usesWinograd(_ algorithm: ConvolutionAlgorithm, outChannels: Int) -> Bool {
-        guard kernelHeight == 3, kernelWidth == 3, stride == 1 else { return false }
+    /// The algorithm `algorithm` resolves to here: Winograd only for 3×3 stride-1 convs. `.automatic` takes it
+    /// for output planes of at least 32×32 with 16 or more channels each side, where it beats im2col: F(4×4, 3×3)
+    /// from 128×128 up (the VAE's large layers: 1.4× faster than F(2×2) there, relative error still ~1e-5),
+    /// F(2×2, 3×3) below (the UNet, where F(4×4) gains nothing).
+    func resolve(_ algorithm: ConvolutionAlgorithm, outChannels: Int) -> ConvolutionAlgorithm {
+        guard kernelHeight == 3, kernelWidth == 3, stride == 1 else { return .im2col }
         switch algorithm {
-        case .im2col: return false
-        case .winograd: return true
-        case .automatic: return outHeight * outWidth >= 1024 && inChannels >= 16 && outChannels >= 16
+        case .automatic:
+            guard outHeight * outWidth >= 1024 && inChannels >= 16 && outChannels >= 16 else { return .im2col }
+            return outHeight * outWidth >= 16384 ? .winogradF4 : .winogradF2
+        default: return algorithm
         }
     }
 }
 
 /// How `conv2d` computes a convolution.
 public enum ConvolutionAlgorithm: Sendable {
-    /// Winograd F(2×2, 3×3) for large 3×3 stride-1 convolutions, im2col + GEMM otherwise.
+    /// Winograd for large 3×3 stride-1 convolutions (F(4×4) from 128×128 outputs, F(2×2) from 32×32), im2col +
+    /// GEMM otherwise.
     case automatic
     /// im2col panels (or a plain GEMM for 1×1) times the weight matrix, for every shape.
     case im2col
     /// Winograd F(2×2, 3×3) wherever the kernel is 3×3 with stride 1 (im2col otherwise).
-    case winograd
+    case winogradF2
+    /// Winograd F(4×4, 3×3) wherever the kernel is 3×3 with stride 1 (im2col otherwise).
+    case winogradF4
 }
 
 extension Tensor {
@@ -72,10 +78,10 @@ extension Tensor {
         precondition(bias == nil || bias!.count == outChannels, "bias has \(bias!.count) values, expected \(outChannels)")
         var result = Tensor(uninitialized: [batch, outChannels, geometry.outHeight, geometry.outWidth])
         FLOPCounter.add(2 * Double(batch * outChannels) * Double(geometry.patchSize * geometry.outHeight * geometry.outWidth))
-        if geometry.usesWinograd(algorithm, outChannels: outChannels) {
-            convolveWinograd(geometry, weight: weight, bias: bias, into: &result)
-        } else {
-            convolveByGEMM(geometry, weight: weight, bias: bias, into: &result)
+        switch geometry.resolve(algorithm, outChannels: outChannels) {
+        case .winogradF2: convolveWinograd(geometry, WinogradF2.self, weight: weight, bias: bias, into: &result)
+        case .winogradF4: convolveWinograd(geometry, WinogradF4.self, weight: weight, bias: bias, into: &result)
+        default: convolveByGEMM(geometry, weight: weight, bias: bias, into: &result)
         }
         return result
     }
@@ -105,21 +111,22 @@ extension Tensor {
         }
     }
 
-    /// Winograd F(2×2, 3×3) per image: the weights are transformed once per call.
-    func convolveWinograd(_ geometry: ConvGeometry, weight: Tensor, bias: Tensor?, into result: inout Tensor) {
+    /// Winograd F(m×m, 3×3) per image: the weights are transformed once per call.
+    func convolveWinograd<Tiling: WinogradTiling>(_ geometry: ConvGeometry, _ tiling: Tiling.Type, weight: Tensor,
+                                                   bias: Tensor?, into result: inout Tensor) {
+        typealias Winograd = WinogradConvolution<Tiling>
         let batch = shape[0], outChannels = weight.shape[0]
         let plane = geometry.outHeight * geometry.outWidth
         withUnsafeBufferPointer { input in
             weight.withUnsafeBufferPointer { w in
-                let u = WinogradConvolution.transformWeights(w.baseAddress!, outChannels: outChannels,
-                                                             inChannels: geometry.inChannels)
+                let u = Winograd.transformWeights(w.baseAddress!, outChannels: outChannels, inChannels: geometry.inChannels)
                 defer { u.deallocate() }
                 result.withUnsafeMutableBufferPointer { out in
                     func run(_ b: UnsafePointer<Float>?) {
                         for n in 0..<batch {
                             let image = input.baseAddress! + n * geometry.inChannels * geometry.height * geometry.width
-                            WinogradConvolution.convolve(image, geometry, transformedWeights: u, outChannels: outChannels,
-                                                         bias: b, out.baseAddress! + n * outChannels * plane)
+                            Winograd.convolve(image, geometry, transformedWeights: u, outChannels: outChannels,
+                                              bias: b, out.baseAddress! + n * outChannels * plane)
                         }
                     }
                     if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }

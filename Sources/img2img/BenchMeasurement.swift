@@ -11,6 +11,8 @@ struct BenchResult: Codable {
     let name: String
     /// Wall time of each run, in seconds.
     let seconds: [Double]
+    /// Process CPU time (user + system, all threads) of each run: steadier than wall time on a shared machine.
+    let cpuSeconds: [Double]
     /// Nominal FLOPs of one run (GEMM-shaped kernels only, counted from shapes).
     let flops: Double
     /// Peak resident set during the stage's runs, in bytes.
@@ -27,15 +29,17 @@ enum BenchProbe {
     static func measure(_ name: String, repeats: Int, warmups: Int = 0, _ body: () -> Void) -> BenchResult {
         resetPeakResident()
         for _ in 0..<warmups { body() }
-        var times: [Double] = []
+        var times: [Double] = [], cpu: [Double] = []
         var flops = 0.0
         for run in 0..<max(1, repeats) {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUSeconds()
             let counted = FLOPCounter.measure(body).flops
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            cpu.append(processCPUSeconds() - cpuStart)
             if run == 0 { flops = counted }
         }
-        return BenchResult(name: name, seconds: times, flops: flops, peakResidentBytes: peakResidentBytes())
+        return BenchResult(name: name, seconds: times, cpuSeconds: cpu, flops: flops,
+                           peakResidentBytes: peakResidentBytes())
     }
 
     /// GFLOP/s of a row-major sgemm at the SD UNet's 3×3-conv shape (M 320, N 4096, K 2880), best of `repeats`.
@@ -57,6 +61,14 @@ enum BenchProbe {
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         return 2 * Double(m * n * k) / best / 1e9
+    }
+
+    /// User + system CPU time of the whole process so far, in seconds.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     /// Peak resident set so far (VmHWM), in bytes; 0 where /proc is unavailable.
@@ -87,12 +99,13 @@ struct BenchReport: Codable {
         var lines = [String(format: "img2img bench — %@ — %d workers, OpenBLAS %d threads; sgemm %.1f GFLOP/s; load %.1f s",
                             model, workers, blasThreads, sgemmGFLOPS, loadSeconds)]
         lines.append("stage".padding(toLength: 30, withPad: " ", startingAt: 0)
-                     + "  median s    best s   GFLOP/s  ×sgemm  peak RSS")
+                     + "  median s    best s   GFLOP/s  ×sgemm  best CPU s  peak RSS")
         for stage in stages {
             let gflops = stage.flops / stage.median / 1e9
             let label = stage.name.padding(toLength: 30, withPad: " ", startingAt: 0)
-            lines.append(label + String(format: " %9.3f %9.3f %9.1f %7.2f %7.2f GB", stage.median, stage.best, gflops,
-                                        gflops / sgemmGFLOPS, Double(stage.peakResidentBytes) / 1e9))
+            lines.append(label + String(format: " %9.3f %9.3f %9.1f %7.2f %11.3f %7.2f GB", stage.median, stage.best,
+                                        gflops, gflops / sgemmGFLOPS, stage.cpuSeconds.min() ?? .nan,
+                                        Double(stage.peakResidentBytes) / 1e9))
         }
         return lines.joined(separator: "\n")
     }

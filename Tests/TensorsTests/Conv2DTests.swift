@@ -18,28 +18,35 @@ final class Conv2DTests: XCTestCase {
         var checked = 0
         for c in try KernelCase.load("conv2d") where c["weight"].shape[2...] == [3, 3] && c.int("stride") == 1 {
             let padding = Padding2D(top: c.int("top"), bottom: c.int("bottom"), left: c.int("left"), right: c.int("right"))
-            let output = c["input"].conv2d(weight: c["weight"], bias: c.optional("bias"), stride: 1, padding: padding,
-                                           algorithm: .winograd)
-            XCTAssertClose(output, c["output"], relativeTolerance: 1e-5, c.name)
+            for algorithm in [ConvolutionAlgorithm.winogradF2, .winogradF4] {
+                let output = c["input"].conv2d(weight: c["weight"], bias: c.optional("bias"), stride: 1, padding: padding,
+                                               algorithm: algorithm)
+                XCTAssertClose(output, c["output"], relativeTolerance: 1e-5, "\(c.name) \(algorithm)")
+            }
             checked += 1
         }
         XCTAssertEqual(checked, 2, "the fixture's 3×3 stride-1 cases (odd 9×11 and 40-channel 16×16)")
     }
 
     func testWinogradEqualsIm2colAcrossBandsAndVectorTails() {
-        // 72×70 output: 35 tiles per row (two SIMD16 chunks, the second partial) and 36 tile rows, which the
-        // band budget splits into several bands; batch 2 and no bias. Both ours: max|Δ|/max|im2col| ≤ 1e-5.
+        // 72×70 output: 35 (F2) or 18 (F4) tiles per row, so SIMD16 chunks with partial tails, and enough tile
+        // rows for several bands; batch 2 and no bias. Both ours: max|Δ|/max|im2col| ≤ 1e-5.
         let input = Self.pattern([2, 64, 72, 70], seed: 1)
         let weight = Self.pattern([48, 64, 3, 3], seed: 2) * (1 / 24)
-        let winograd = input.conv2d(weight: weight, stride: 1, padding: .uniform(1), algorithm: .winograd)
         let im2col = input.conv2d(weight: weight, stride: 1, padding: .uniform(1), algorithm: .im2col)
-        XCTAssertClose(winograd, im2col, relativeTolerance: 1e-5, "winograd vs im2col")
+        for algorithm in [ConvolutionAlgorithm.winogradF2, .winogradF4] {
+            let winograd = input.conv2d(weight: weight, stride: 1, padding: .uniform(1), algorithm: algorithm)
+            XCTAssertClose(winograd, im2col, relativeTolerance: 1e-5, "\(algorithm) vs im2col")
+        }
     }
 
     func testAutomaticAlgorithmPicksWinogradOnlyForLargeThreeByThreeStrideOne() {
         let input = Self.pattern([1, 16, 32, 32], seed: 3), weight = Self.pattern([16, 16, 3, 3], seed: 4)
         let automatic = input.conv2d(weight: weight, stride: 1, padding: .uniform(1))
-        XCTAssertEqual(automatic.scalars, input.conv2d(weight: weight, stride: 1, padding: .uniform(1), algorithm: .winograd).scalars)
+        XCTAssertEqual(automatic.scalars, input.conv2d(weight: weight, stride: 1, padding: .uniform(1), algorithm: .winogradF2).scalars)
+        let large = Self.pattern([1, 16, 128, 128], seed: 5)
+        XCTAssertEqual(large.conv2d(weight: weight, stride: 1, padding: .uniform(1)).scalars,
+                       large.conv2d(weight: weight, stride: 1, padding: .uniform(1), algorithm: .winogradF4).scalars)
         let strided = input.conv2d(weight: weight, stride: 2, padding: .uniform(1))
         XCTAssertEqual(strided.scalars, input.conv2d(weight: weight, stride: 2, padding: .uniform(1), algorithm: .im2col).scalars)
     }
