@@ -51,26 +51,37 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
     }
 
     /// U[ξ][o][c] = (G g Gᵀ)[ξ] for every output and input channel: α² × out × in floats (caller deallocates).
+    /// One GEMM: U = (G ⊗ G) · [g₀ … g_{out·in−1}] with each 3×3 kernel g as a 9-vector.
     static func transformWeights(_ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int)
         -> UnsafeMutablePointer<Float> {
-        let plane = outChannels * inChannels
-        let u = UnsafeMutablePointer<Float>.allocate(capacity: points * plane)
+        let pairs = outChannels * inChannels
+        let u = UnsafeMutablePointer<Float>.allocate(capacity: points * pairs)
+        kernelTransform.withUnsafeBufferPointer { t in
+            sgemm(transposeB: true, m: points, n: pairs, k: 9, a: t.baseAddress!, lda: 9, b: weight, ldb: 9,
+                  c: u, ldc: pairs)
+        }
+        return u
+    }
+
+    /// G ⊗ G as an α² × 9 matrix: entry (i·α + j, k·3 + l) = G[i][k] · G[j][l] (products taken in Double).
+    static var kernelTransform: [Float] {
         let a = alpha
-        parallelFor(outChannels, minimumChunk: 8) { o in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * a) { buffer in
-                let columns = buffer.baseAddress!, row = columns + 3 * a
-                for c in 0..<inChannels {
-                    let g = weight + (o * inChannels + c) * 9
-                    // t = G g (α×3) column by column into columns[k·α + i], then U = t Gᵀ row by row.
-                    for k in 0..<3 { Tiling.transformKernel(g[k], g[3 + k], g[6 + k], columns + k * a) }
-                    for i in 0..<a {
-                        Tiling.transformKernel(columns[i], columns[a + i], columns[2 * a + i], row)
-                        for j in 0..<a { u[(i * a + j) * plane + o * inChannels + c] = row[j] }
-                    }
+        var g = [Double](repeating: 0, count: a * 3)   // G[i][k] at i·3 + k
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: a) { column in
+            for k in 0..<3 {
+                Tiling.transformKernel(k == 0 ? 1 : 0, k == 1 ? 1 : 0, k == 2 ? 1 : 0, column.baseAddress!)
+                for i in 0..<a { g[i * 3 + k] = Double(column[i]) }
+            }
+        }
+        var t = [Float](repeating: 0, count: a * a * 9)
+        for i in 0..<a {
+            for j in 0..<a {
+                for k in 0..<3 {
+                    for l in 0..<3 { t[(i * a + j) * 9 + k * 3 + l] = Float(g[i * 3 + k] * g[j * 3 + l]) }
                 }
             }
         }
-        return u
+        return t
     }
 
     /// One image: `output[o] = bias[o] + conv(image, weight)[o]` (output fully written).
