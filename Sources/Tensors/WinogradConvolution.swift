@@ -135,23 +135,41 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
                 rowPhases.update(repeating: 0, count: m * s)
                 continue
             }
-            let line = channel + y * g.width
-            for k in 0..<m {
-                let stream = rowPhases + k * s
-                // Columns x = m·t + k − left inside [0, width): t in first..<last; zeros around them.
-                let offset = k - g.padding.left
-                let first = min(span, max(0, (-offset + m - 1) / m))
-                let last = max(first, min(span, (g.width - offset + m - 1) / m))
-                stream.update(repeating: 0, count: first)
-                for t in first..<last { stream[t] = line[m * t + offset] }
-                (stream + last).update(repeating: 0, count: span - last)
-            }
+            splitPhases(channel + y * g.width, width: g.width, left: g.padding.left, span: span,
+                        into: rowPhases, streamStride: s)
         }
         var t = 0
-        while t < tiles.across {
-            Tiling.transformInput(phases: scratch.phases, streamStride: s, t: t, into: v, stride: stride,
-                                  lanes: min(16, tiles.across - t))
+        while t + 16 <= tiles.across {
+            // A literal 16 lets the inlined transform drop every partial-width branch.
+            Tiling.transformInput(phases: scratch.phases, streamStride: s, t: t, into: v, stride: stride, lanes: 16)
             t += 16
+        }
+        if t < tiles.across {
+            Tiling.transformInput(phases: scratch.phases, streamStride: s, t: t, into: v, stride: stride,
+                                  lanes: tiles.across - t)
+        }
+    }
+
+    /// stream k [t] = line[m·t + k − left] for t in 0..<span (zero outside the row). The interior loop reads
+    /// all m phases of a tile in one iteration, which vectorises as wide loads plus shuffles (a loop per phase
+    /// would become a strided gather, several times slower).
+    @inline(__always)
+    static func splitPhases(_ line: UnsafePointer<Float>, width: Int, left: Int, span: Int,
+                            into streams: UnsafeMutablePointer<Float>, streamStride s: Int) {
+        // Tiles whose m columns all lie inside the row: m·t − left ≥ 0 and m·t + m − 1 − left ≤ width − 1.
+        let first = min(span, (left + m - 1) / m)
+        let last = width + left - m >= 0 ? max(first, min(span, (width + left - m) / m + 1)) : first
+        @inline(__always) func edge(_ t: Int) {
+            for k in 0..<m {
+                let x = m * t + k - left
+                streams[k * s + t] = x >= 0 && x < width ? line[x] : 0
+            }
+        }
+        for t in 0..<first { edge(t) }
+        for t in last..<span { edge(t) }
+        let shifted = line - left
+        for t in first..<last {
+            for k in 0..<m { streams[k * s + t] = shifted[m * t + k] }
         }
     }
 
@@ -161,11 +179,18 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
                                    bias: Float, into plane: UnsafeMutablePointer<Float>, scratch: WinogradScratch) {
         let g = tiles.geometry
         let rows = min(m, g.outHeight - m * tileRow)
+        let first = plane + m * tileRow * g.outWidth
         var t = 0
+        while t + 16 <= tiles.across && m * (t + 16) <= g.outWidth && rows == m {
+            // Full tiles, full rows: literal arguments let the inlined transform drop its edge branches.
+            Tiling.transformOutput(mRow, stride: stride, t: t, lanes: 16, bias: bias, rows: first + m * t,
+                                   rowStride: g.outWidth, rowCount: m, pixels: 16 * m)
+            t += 16
+        }
         while t < tiles.across {
             Tiling.transformOutput(mRow, stride: stride, t: t, lanes: min(16, tiles.across - t), bias: bias,
-                                   rows: plane + m * tileRow * g.outWidth + m * t, rowStride: g.outWidth,
-                                   rowCount: rows, pixels: min(16 * m, g.outWidth - m * t))
+                                   rows: first + m * t, rowStride: g.outWidth, rowCount: rows,
+                                   pixels: min(16 * m, g.outWidth - m * t))
             t += 16
         }
     }

@@ -40,12 +40,15 @@ enum WinogradF2: WinogradTiling {
                       VectorMath.load(p, 4 * s + offset), VectorMath.load(p, 6 * s + offset))
         }
         let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3)
+        // Points in storage order (ξ = 4i + j, one pointer step apart).
+        var q = v + t
+        @inline(__always) func put(_ value: Vector16) {
+            WinogradStore.store(value, q, 0, lanes)
+            q += stride
+        }
         @inline(__always) func emit(_ i: Int, _ x: (Vector16, Vector16, Vector16, Vector16)) {
             let r = bt(x.0, x.1, x.2, x.3)
-            WinogradStore.store(r.0, v + (4 * i) * stride, t, lanes)
-            WinogradStore.store(r.1, v + (4 * i + 1) * stride, t, lanes)
-            WinogradStore.store(r.2, v + (4 * i + 2) * stride, t, lanes)
-            WinogradStore.store(r.3, v + (4 * i + 3) * stride, t, lanes)
+            put(r.0); put(r.1); put(r.2); put(r.3)
         }
         emit(0, (c0.0, c1.0, c2.0, c3.0))
         emit(1, (c0.1, c1.1, c2.1, c3.1))
@@ -56,19 +59,23 @@ enum WinogradF2: WinogradTiling {
     @inline(__always)
     static func transformOutput(_ m: UnsafePointer<Float>, stride: Int, t: Int, lanes: Int, bias: Float,
                                 rows: UnsafeMutablePointer<Float>, rowStride: Int, rowCount: Int, pixels: Int) {
-        @inline(__always) func point(_ i: Int, _ j: Int) -> Vector16 {
-            WinogradStore.load(m + (4 * i + j) * stride, t, lanes)
+        // Points in storage order (ξ = 4i + j, one pointer step apart); each row i of the tile reduced by Aᵀ.
+        var p = m + t
+        @inline(__always) func next() -> Vector16 {
+            defer { p += stride }
+            return WinogradStore.load(p, 0, lanes)
         }
-        @inline(__always) func column(_ j: Int) -> (Vector16, Vector16) {
-            at(point(0, j), point(1, j), point(2, j), point(3, j))
+        @inline(__always) func row() -> (Vector16, Vector16) {
+            let x0 = next(), x1 = next(), x2 = next(), x3 = next()
+            return at(x0, x1, x2, x3)
         }
-        let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3)
+        let r0 = row(), r1 = row(), r2 = row(), r3 = row()
+        // Then the columns: output row a is Aᵀ over i of the row results' component a.
         let shift = Vector16(repeating: bias)
-        let top = at(c0.0, c1.0, c2.0, c3.0)
-        WinogradStore.interleave(top.0 + shift, top.1 + shift, into: rows, pixels: pixels)
+        let left = at(r0.0, r1.0, r2.0, r3.0), right = at(r0.1, r1.1, r2.1, r3.1)
+        WinogradStore.interleave(left.0 + shift, right.0 + shift, into: rows, pixels: pixels)
         if rowCount > 1 {
-            let bottom = at(c0.1, c1.1, c2.1, c3.1)
-            WinogradStore.interleave(bottom.0 + shift, bottom.1 + shift, into: rows + rowStride, pixels: pixels)
+            WinogradStore.interleave(left.1 + shift, right.1 + shift, into: rows + rowStride, pixels: pixels)
         }
     }
 }
@@ -121,14 +128,15 @@ enum WinogradF4: WinogradTiling {
                        VectorMath.load(p, 16 * s + offset), VectorMath.load(p, 20 * s + offset)))
         }
         let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3), c4 = column(4), c5 = column(5)
+        // Points in storage order (ξ = 6i + j, one pointer step apart).
+        var q = v + t
+        @inline(__always) func put(_ value: Vector16) {
+            WinogradStore.store(value, q, 0, lanes)
+            q += stride
+        }
         @inline(__always) func emit(_ i: Int, _ x: Six) {
             let r = bt(x)
-            WinogradStore.store(r.0, v + (6 * i) * stride, t, lanes)
-            WinogradStore.store(r.1, v + (6 * i + 1) * stride, t, lanes)
-            WinogradStore.store(r.2, v + (6 * i + 2) * stride, t, lanes)
-            WinogradStore.store(r.3, v + (6 * i + 3) * stride, t, lanes)
-            WinogradStore.store(r.4, v + (6 * i + 4) * stride, t, lanes)
-            WinogradStore.store(r.5, v + (6 * i + 5) * stride, t, lanes)
+            put(r.0); put(r.1); put(r.2); put(r.3); put(r.4); put(r.5)
         }
         emit(0, (c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
         emit(1, (c0.1, c1.1, c2.1, c3.1, c4.1, c5.1))
@@ -141,24 +149,32 @@ enum WinogradF4: WinogradTiling {
     @inline(__always)
     static func transformOutput(_ m: UnsafePointer<Float>, stride: Int, t: Int, lanes: Int, bias: Float,
                                 rows: UnsafeMutablePointer<Float>, rowStride: Int, rowCount: Int, pixels: Int) {
-        @inline(__always) func point(_ i: Int, _ j: Int) -> Vector16 {
-            WinogradStore.load(m + (6 * i + j) * stride, t, lanes)
+        // Points in storage order (ξ = 6i + j, one pointer step apart); each row i of the tile reduced by Aᵀ
+        // to 4 values (its output columns b).
+        var p = m + t
+        @inline(__always) func next() -> Vector16 {
+            defer { p += stride }
+            return WinogradStore.load(p, 0, lanes)
         }
-        @inline(__always) func column(_ j: Int) -> (Vector16, Vector16, Vector16, Vector16) {
-            at((point(0, j), point(1, j), point(2, j), point(3, j), point(4, j), point(5, j)))
+        @inline(__always) func row() -> (Vector16, Vector16, Vector16, Vector16) {
+            let x0 = next(), x1 = next(), x2 = next(), x3 = next(), x4 = next(), x5 = next()
+            return at((x0, x1, x2, x3, x4, x5))
         }
-        let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3), c4 = column(4), c5 = column(5)
+        let r0 = row(), r1 = row(), r2 = row(), r3 = row(), r4 = row(), r5 = row()
+        // Then the columns: Aᵀ over i for each output column b gives that column's 4 output rows.
+        let c0 = at((r0.0, r1.0, r2.0, r3.0, r4.0, r5.0)), c1 = at((r0.1, r1.1, r2.1, r3.1, r4.1, r5.1))
+        let c2 = at((r0.2, r1.2, r2.2, r3.2, r4.2, r5.2)), c3 = at((r0.3, r1.3, r2.3, r3.3, r4.3, r5.3))
         let shift = Vector16(repeating: bias)
-        @inline(__always) func emit(_ a: Int, _ x: Six) {
-            guard a < rowCount else { return }
-            let y = at(x)
-            WinogradStore.interleave(y.0 + shift, y.1 + shift, y.2 + shift, y.3 + shift, into: rows + a * rowStride,
-                                     pixels: pixels)
-        }
-        emit(0, (c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
-        emit(1, (c0.1, c1.1, c2.1, c3.1, c4.1, c5.1))
-        emit(2, (c0.2, c1.2, c2.2, c3.2, c4.2, c5.2))
-        emit(3, (c0.3, c1.3, c2.3, c3.3, c4.3, c5.3))
+        WinogradStore.interleave(c0.0 + shift, c1.0 + shift, c2.0 + shift, c3.0 + shift, into: rows, pixels: pixels)
+        guard rowCount > 1 else { return }
+        WinogradStore.interleave(c0.1 + shift, c1.1 + shift, c2.1 + shift, c3.1 + shift, into: rows + rowStride,
+                                 pixels: pixels)
+        guard rowCount > 2 else { return }
+        WinogradStore.interleave(c0.2 + shift, c1.2 + shift, c2.2 + shift, c3.2 + shift, into: rows + 2 * rowStride,
+                                 pixels: pixels)
+        guard rowCount > 3 else { return }
+        WinogradStore.interleave(c0.3 + shift, c1.3 + shift, c2.3 + shift, c3.3 + shift, into: rows + 3 * rowStride,
+                                 pixels: pixels)
     }
 }
 
