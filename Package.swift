@@ -1,9 +1,18 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// The CPU the release build targets: the build machine's own (`native`: AVX2/AVX-512 and FMA where it has
+/// them, which the SIMD16 kernels need to run at full width); `IMG2IMG_TARGET_CPU=<llvm cpu>` picks another
+/// (e.g. `x86-64` for a binary that runs on any x86-64), `IMG2IMG_TARGET_CPU=` (empty) the compiler's default.
+let targetCPU: [String] = {
+    let requested = ProcessInfo.processInfo.environment["IMG2IMG_TARGET_CPU"] ?? "native"
+    return requested.isEmpty ? [] : ["-target-cpu", requested]
+}()
 
 /// Release-grade code generation for the numeric modules: the kernels are SIMD loops that are
 /// unusably slow without optimisation, and tests run in release (`make test`).
-let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"] + targetCPU, .when(configuration: .release))]
 
 let package = Package(
     name: "img2img",
@@ -56,8 +65,11 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
 
+        .target(name: "ModelSynthesis", dependencies: ["Tensors", "SafeTensors", "Models"], swiftSettings: kernelSettings),
+
         .executableTarget(name: "img2img", dependencies: [
             "Tensors", "SafeTensors", "Images", "Models", "Random", "Schedulers", "Tokenizers", "Pipelines", "Server",
+            "ModelSynthesis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "KernelBenchmarks", dependencies: ["Tensors"], path: "Benchmarks/KernelBenchmarks",
@@ -78,6 +90,7 @@ let package = Package(
             "Server", "Pipelines", "Images", "TestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
+        .testTarget(name: "ModelSynthesisTests", dependencies: ["ModelSynthesis", "Models", "SafeTensors", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -14,12 +14,14 @@ public enum SafeTensorsWriter {
     /// The complete file as bytes; tensors are stored in UTF-8 byte order of their names.
     public static func serialize(_ tensors: [(name: String, tensor: Tensor)], dtype: SafeTensorsDType = .f32,
                                  metadata: [String: String] = [:]) throws -> [UInt8] {
-        let layout = try SafeTensorsLayout(tensors, dtype: dtype, metadata: metadata)
+        let layout = try SafeTensorsLayout(tensors.map { ($0.name, $0.tensor.shape) }, dtype: dtype, metadata: metadata)
+        let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
         var file = [UInt8](repeating: 0, count: 8 + layout.header.count + layout.dataBytes)
         file.withUnsafeMutableBytes { out in
             layout.writePrefix(into: out)
             var offset = 8 + layout.header.count
-            for (_, tensor) in layout.ordered {
+            for (name, _) in layout.ordered {
+                let tensor = byName[name]!
                 let size = tensor.count * dtype.byteSize
                 encode(tensor, as: dtype, into: UnsafeMutableRawBufferPointer(rebasing: out[offset..<(offset + size)]))
                 offset += size
@@ -31,7 +33,18 @@ public enum SafeTensorsWriter {
     /// Writes the file to `url` (replacing it), one tensor at a time.
     public static func write(_ tensors: [(name: String, tensor: Tensor)], to url: URL, dtype: SafeTensorsDType = .f32,
                              metadata: [String: String] = [:]) throws {
-        let layout = try SafeTensorsLayout(tensors, dtype: dtype, metadata: metadata)
+        let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        try write(streaming: tensors.map { ($0.name, $0.tensor.shape) }, to: url, dtype: dtype, metadata: metadata) { name, _ in
+            byName[name]!
+        }
+    }
+
+    /// Writes a file whose tensors `produce(name, shape)` makes one at a time, in file order, so a checkpoint
+    /// larger than memory can be written; a produced tensor must have the announced shape.
+    public static func write(streaming entries: [(name: String, shape: [Int])], to url: URL,
+                             dtype: SafeTensorsDType = .f32, metadata: [String: String] = [:],
+                             produce: (String, [Int]) throws -> Tensor) throws {
+        let layout = try SafeTensorsLayout(entries, dtype: dtype, metadata: metadata)
         let path = url.path
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw writeError(path, "open failed") }
@@ -39,7 +52,11 @@ public enum SafeTensorsWriter {
         var prefix = [UInt8](repeating: 0, count: 8 + layout.header.count)
         prefix.withUnsafeMutableBytes { layout.writePrefix(into: $0) }
         try prefix.withUnsafeBytes { try writeAll($0, to: descriptor, path: path) }
-        for (_, tensor) in layout.ordered {
+        for (name, shape) in layout.ordered {
+            let tensor = try produce(name, shape)
+            guard tensor.shape == shape else {
+                throw SafeTensorsError.writerInvalidName(name, reason: "produced shape \(tensor.shape) differs from the announced \(shape)")
+            }
             let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: tensor.count * dtype.byteSize, alignment: 64)
             defer { chunk.deallocate() }
             encode(tensor, as: dtype, into: chunk)
@@ -90,10 +107,10 @@ private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count
 /// The header bytes and tensor order of a file about to be written.
 private struct SafeTensorsLayout {
     let header: [UInt8]
-    let ordered: [(name: String, tensor: Tensor)]
+    let ordered: [(name: String, shape: [Int])]
     let dataBytes: Int
 
-    init(_ tensors: [(name: String, tensor: Tensor)], dtype: SafeTensorsDType, metadata: [String: String]) throws {
+    init(_ tensors: [(name: String, shape: [Int])], dtype: SafeTensorsDType, metadata: [String: String]) throws {
         guard dtype == .f32 || dtype == .f16 || dtype == .bf16 else { throw SafeTensorsError.writerUnsupportedDtype(dtype) }
         var seen = Set<String>()
         for (name, _) in tensors {
@@ -108,9 +125,9 @@ private struct SafeTensorsLayout {
             members.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
         var offset = 0
-        for (name, tensor) in ordered {
-            let end = offset + tensor.count * dtype.byteSize
-            let shape = tensor.shape.map(String.init).joined(separator: ",")
+        for (name, extents) in ordered {
+            let end = offset + Tensor.elementCount(of: extents) * dtype.byteSize
+            let shape = extents.map(String.init).joined(separator: ",")
             members.append("\(jsonString(name)):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }

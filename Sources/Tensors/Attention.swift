@@ -1,6 +1,7 @@
 // out = softmax(scale · Q Kᵀ [+ causal mask]) V per head, for Q [B, Nq, H·D] and K, V [B, Nk, H·D].
 // Flash-style: a tile of queries meets key tiles one at a time with an online (running-max) softmax,
-// so only a Tq×Tk score tile per worker ever exists — never the Nq×Nk matrix. Tiles use sgemm.
+// so only a Tq×Tk score tile per worker ever exists — never the Nq×Nk matrix. Tiles use single-threaded
+// sgemm (one task per worker: batch × head × query tile); the softmax bookkeeping is SIMD16.
 
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +12,7 @@ public enum Attention {
     /// Query rows per tile.
     public static let queryTile = 64
     /// Key rows per tile.
-    public static let keyTile = 256
+    public static let keyTile = 512
 
     /// Attention over `[B, N, heads·D]` tensors; `scale` defaults to 1/√D; `causal` masks keys after the query.
     public static func scaledDotProduct(query: Tensor, key: Tensor, value: Tensor, heads: Int,
@@ -24,6 +25,7 @@ public enum Attention {
         precondition(heads > 0 && shape.width % heads == 0, "attention: width \(shape.width) not divisible by \(heads) heads")
         let scale = scale ?? 1 / Float(shape.headDim).squareRoot()
         var output = Tensor(uninitialized: query.shape)
+        FLOPCounter.add(4 * Double(shape.batch * shape.queries) * Double(shape.keys * shape.width))
         query.withUnsafeBufferPointer { q in
             key.withUnsafeBufferPointer { k in
                 value.withUnsafeBufferPointer { v in
@@ -71,20 +73,20 @@ public enum Attention {
         while firstKey < keyLimit {
             let columns = min(keyTile, keyLimit - firstKey)
             let keyRows = (batch * s.keys + firstKey) * s.width + head * d
-            sgemm(transposeB: true, m: rows, n: columns, k: d, alpha: scale,
+            serialSgemm(transposeB: true, m: rows, n: columns, k: d, alpha: scale,
                   a: q, lda: s.width, b: p.key + keyRows, ldb: s.width, c: scratch.scores, ldc: columns)
             for r in 0..<rows {
                 let visible = causal ? max(0, min(columns, firstQuery + r - firstKey + 1)) : columns
                 scratch.absorb(row: r, columns: columns, visible: visible, headDim: d)
             }
-            sgemm(m: rows, n: d, k: columns, a: scratch.scores, lda: columns,
+            serialSgemm(m: rows, n: d, k: columns, a: scratch.scores, lda: columns,
                   b: p.value + keyRows, ldb: s.width, beta: 1, c: scratch.accumulator, ldc: d)
             firstKey += columns
         }
         let out = p.output + (batch * s.queries + firstQuery) * s.width + head * d
         for r in 0..<rows {
             let norm = 1 / scratch.rowSum[r]
-            for j in 0..<d { out[r * s.width + j] = scratch.accumulator[r * d + j] * norm }
+            VectorMath.map(scratch.accumulator + r * d, out + r * s.width, count: d) { $0 * norm }
         }
     }
 }
@@ -124,24 +126,45 @@ struct AttentionScratch {
     }
 
     /// Online softmax for one row of a score tile: turn scores into e^{s − m_new} (zero where masked),
-    /// rescale the row's running sum and accumulator by e^{m_old − m_new}.
+    /// rescale the row's running sum and accumulator by e^{m_old − m_new}. SIMD16 throughout.
     @inline(__always)
     func absorb(row r: Int, columns: Int, visible: Int, headDim d: Int) {
+        typealias V = VectorMath.Vector
         let line = scores + r * columns
-        var tileMax = -Float.infinity
-        for j in 0..<visible { tileMax = max(tileMax, line[j]) }
-        let newMax = max(rowMax[r], tileMax)
-        if visible > 0 {
-            let shift = VectorMath.Vector(repeating: newMax)
-            VectorMath.map(line, line, count: visible) { VectorMath.exp($0 - shift) }
+        var lanesMax = V(repeating: -.infinity)
+        var j = 0
+        while j + 16 <= visible {
+            // A select, not the stdlib's pointwiseMax (which goes lane by lane).
+            let x = VectorMath.load(line, j)
+            lanesMax = lanesMax.replacing(with: x, where: x .> lanesMax)
+            j += 16
         }
+        var tileMax = lanesMax.max()
+        while j < visible { tileMax = max(tileMax, line[j]); j += 1 }
+        let newMax = max(rowMax[r], tileMax)
         (line + visible).update(repeating: 0, count: columns - visible)
         guard newMax > -.infinity else { return }
+        // p = e^{s − newMax}, written back, and its sum.
+        let shift = V(repeating: newMax)
+        var lanesSum = V()
+        j = 0
+        while j + 16 <= visible {
+            let p = VectorMath.exp(VectorMath.load(line, j) - shift)
+            VectorMath.store(p, line, j)
+            lanesSum += p
+            j += 16
+        }
+        var tailSum: Float = 0
+        if j < visible {
+            let p = VectorMath.exp(VectorMath.loadPartial(line, j, count: visible - j) - shift)
+            VectorMath.storePartial(p, line, j, count: visible - j)
+            for lane in 0..<(visible - j) { tailSum += p[lane] }
+        }
         let correction = rowMax[r] == -.infinity ? 0 : expf(rowMax[r] - newMax)
-        rowSum[r] = rowSum[r] * correction + Float(VectorMath.sum(line, count: visible))
+        rowSum[r] = rowSum[r] * correction + (lanesSum.sum() + tailSum)
         if correction != 1 {
             let acc = accumulator + r * d
-            for j in 0..<d { acc[j] *= correction }
+            VectorMath.map(acc, acc, count: d) { $0 * correction }
         }
         rowMax[r] = newMax
     }

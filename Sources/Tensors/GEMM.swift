@@ -1,12 +1,64 @@
 // C = alpha · op(A) · op(B) + beta · C, row-major, op = identity or transpose.
-// The one BLAS call of the project: OpenBLAS cblas_sgemm. Everything else is ours.
+// The one BLAS call of the project: OpenBLAS cblas_sgemm, always single-threaded, with large products split
+// over our own workers. Everything else is ours.
 
 import COpenBLAS
 
 /// Row-major single-precision GEMM: `C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C`.
 /// `lda`, `ldb`, `ldc` are the row strides of A, B and C as stored (before any transpose).
-@inlinable
+/// Large products are split over the workers (the longer of m and n, in contiguous blocks), each block one
+/// single-threaded OpenBLAS call: one thread pool for the whole engine, and results that depend only on the
+/// worker count. Call `serialSgemm` from inside a `parallelFor` body.
 public func sgemm(
+    transposeA: Bool = false, transposeB: Bool = false,
+    m: Int, n: Int, k: Int,
+    alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    let workers = min(parallelWorkerCount, GEMMSplit.blocks(m: m, n: n, k: k))
+    guard workers > 1 else {
+        serialSgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    let splitColumns = n >= m
+    let extent = splitColumns ? n : m
+    // Blocks of whole 16-wide columns (or 8 rows), so every block keeps full SIMD panels.
+    let grain = splitColumns ? 16 : 8
+    let units = (extent + grain - 1) / grain
+    parallelChunks(units, minimumChunk: 1) { range in
+        let start = range.lowerBound * grain, end = min(extent, range.upperBound * grain)
+        guard start < end else { return }
+        if splitColumns {
+            serialSgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: end - start, k: k, alpha: alpha,
+                        a: a, lda: lda, b: b + (transposeB ? start * ldb : start), ldb: ldb, beta: beta,
+                        c: c + start, ldc: ldc)
+        } else {
+            serialSgemm(transposeA: transposeA, transposeB: transposeB, m: end - start, n: n, k: k, alpha: alpha,
+                        a: a + (transposeA ? start : start * lda), lda: lda, b: b, ldb: ldb, beta: beta,
+                        c: c + start * ldc, ldc: ldc)
+        }
+    }
+}
+
+/// When a GEMM is worth splitting over the workers.
+enum GEMMSplit {
+    /// Below this many multiply-adds a product runs on one thread (the split would cost more than it saves).
+    static let minimumWork = 1 << 21
+
+    /// How many blocks a product may be split into (1: run it whole).
+    static func blocks(m: Int, n: Int, k: Int) -> Int {
+        guard m > 0, n > 0, k > 0, Double(m) * Double(n) * Double(k) >= Double(minimumWork) else { return 1 }
+        return max(1, max((n + 15) / 16, (m + 7) / 8))
+    }
+}
+
+/// `sgemm` on the calling thread alone: the one place the engine calls OpenBLAS, always with one thread.
+@inlinable
+public func serialSgemm(
     transposeA: Bool = false, transposeB: Bool = false,
     m: Int, n: Int, k: Int,
     alpha: Float = 1,
@@ -24,6 +76,7 @@ public func sgemm(
         }
         return
     }
+    BLASThreads.ensureSingleThreaded()
     cblas_sgemm(CblasRowMajor,
                 transposeA ? CblasTrans : CblasNoTrans,
                 transposeB ? CblasTrans : CblasNoTrans,
@@ -31,7 +84,8 @@ public func sgemm(
                 a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
-/// Controls OpenBLAS's own thread pool, so our parallel regions never oversubscribe the cores.
+/// OpenBLAS's own thread pool, kept at one thread: the engine's workers parallelise around it instead, so
+/// OpenBLAS threads never spin on cores our kernels need.
 public enum BLASThreads {
     /// The thread count OpenBLAS uses for one GEMM call.
     public static var count: Int {
@@ -39,12 +93,17 @@ public enum BLASThreads {
         set { openblas_set_num_threads(Int32(newValue)) }
     }
 
-    /// Runs `body` with OpenBLAS limited to one thread (for GEMMs issued from inside `parallelFor`).
+    /// Sets OpenBLAS to one thread, once per process.
+    @usableFromInline static func ensureSingleThreaded() { _ = singleThreadedOnce }
+
+    private static let singleThreadedOnce: Bool = {
+        openblas_set_num_threads(1)
+        return true
+    }()
+
+    /// Runs `body` with OpenBLAS limited to one thread (kept for callers that predate the single pool).
     public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
-        let previous = count
-        if previous == 1 { return try body() }
-        count = 1
-        defer { count = previous }
+        ensureSingleThreaded()
         return try body()
     }
 }
@@ -62,6 +121,7 @@ extension Tensor {
         let otherBatch = other.count / (otherRows * otherCols)
         precondition(otherBatch == 1 || otherBatch == batch, "matmul batch mismatch \(shape) · \(other.shape)")
         var result = Tensor(uninitialized: Array(shape.dropLast()) + [n])
+        FLOPCounter.add(2 * Double(batch * m) * Double(n * k))
         withUnsafeBufferPointer { a in
             other.withUnsafeBufferPointer { b in
                 result.withUnsafeMutableBufferPointer { c in

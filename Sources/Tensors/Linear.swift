@@ -10,6 +10,7 @@ extension Tensor {
         let rows = count / inFeatures
         var result = Tensor(uninitialized: Array(shape.dropLast()) + [outFeatures])
         result.fillRows(with: bias, rowLength: outFeatures)
+        FLOPCounter.add(2 * Double(rows) * Double(inFeatures * outFeatures))
         withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
                 result.withUnsafeMutableBufferPointer { y in

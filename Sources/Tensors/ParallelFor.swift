@@ -4,10 +4,15 @@
 import Dispatch
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
-/// The number of worker threads the non-GEMM kernels use (the machine's active cores).
+/// The number of worker threads the non-GEMM kernels use: `$IMG2IMG_THREADS` when set, else the active cores.
 public let parallelWorkerCount: Int = {
+    if let text = getenv("IMG2IMG_THREADS"), let requested = Int(String(cString: text)), requested > 0 {
+        return requested
+    }
     #if canImport(Glibc)
     return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     #else

@@ -11,9 +11,14 @@ enum BundledModel {
     /// Its folder: $IMG2IMG_BUNDLED_MODEL, else weights/tiny-sd under the working directory or above the binary.
     static var path: String {
         if let override = ProcessInfo.processInfo.environment["IMG2IMG_BUNDLED_MODEL"] { return override }
-        let candidates = [FileManager.default.currentDirectoryPath + "/weights/tiny-sd"]
+        return weightsFolder("tiny-sd")
+    }
+
+    /// `weights/<name>` under the working directory or above the binary (the first that exists).
+    static func weightsFolder(_ name: String) -> String {
+        let candidates = [FileManager.default.currentDirectoryPath + "/weights/\(name)"]
             + ancestors(of: URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath())
-            .map { $0.appendingPathComponent("weights/tiny-sd").path }
+            .map { $0.appendingPathComponent("weights/\(name)").path }
         return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? candidates[0]
     }
 

@@ -9,5 +9,6 @@ struct Img2Img: AsyncParsableCommand {
         commandName: "img2img",
         abstract: "A CPU reference engine for Stable Diffusion image-to-image.",
         subcommands: [GenerateCommand.self, SafetyCheckCommand.self, CompareCommand.self, TokenizeCommand.self,
-                      InspectCommand.self, ParityUNetCommand.self, BenchLoRACommand.self, ServeCommand.self])
+                      InspectCommand.self, ParityUNetCommand.self, BenchLoRACommand.self, ServeCommand.self,
+                      BenchCommand.self, WeightsCommand.self])
 }

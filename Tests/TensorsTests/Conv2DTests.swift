@@ -2,7 +2,7 @@ import Tensors
 import TestSupport
 import XCTest
 
-/// Conv2d against `F.conv2d` (with `F.pad` for asymmetric padding): max|Δ|/max|ref| ≤ 1e-5.
+/// Conv2d against `F.conv2d` (with `F.pad` for asymmetric padding), by im2col and by Winograd: max|Δ|/max|ref| ≤ 1e-5.
 final class Conv2DTests: XCTestCase {
     func testConv2DMatchesTorchForEveryFixtureCase() throws {
         let cases = try KernelCase.load("conv2d")
@@ -12,6 +12,53 @@ final class Conv2DTests: XCTestCase {
             let output = c["input"].conv2d(weight: c["weight"], bias: c.optional("bias"), stride: c.int("stride"), padding: padding)
             XCTAssertClose(output, c["output"], relativeTolerance: 1e-5, c.name)
         }
+    }
+
+    func testWinogradMatchesTorchForEveryThreeByThreeStrideOneCase() throws {
+        var checked = 0
+        for c in try KernelCase.load("conv2d") where c["weight"].shape[2...] == [3, 3] && c.int("stride") == 1 {
+            let padding = Padding2D(top: c.int("top"), bottom: c.int("bottom"), left: c.int("left"), right: c.int("right"))
+            for algorithm in [ConvolutionAlgorithm.winogradF2, .winogradF4] {
+                let output = c["input"].conv2d(weight: c["weight"], bias: c.optional("bias"), stride: 1, padding: padding,
+                                               algorithm: algorithm)
+                XCTAssertClose(output, c["output"], relativeTolerance: 1e-5, "\(c.name) \(algorithm)")
+            }
+            checked += 1
+        }
+        XCTAssertEqual(checked, 2, "the fixture's 3×3 stride-1 cases (odd 9×11 and 40-channel 16×16)")
+    }
+
+    func testWinogradEqualsIm2colAcrossBandsAndVectorTails() {
+        // 72×70 output: 35 (F2) or 18 (F4) tiles per row, so SIMD16 chunks with partial tails, and enough tile
+        // rows for several bands; batch 2 and no bias. Both ours: max|Δ|/max|im2col| ≤ 1e-5.
+        let input = Self.pattern([2, 64, 72, 70], seed: 1)
+        let weight = Self.pattern([48, 64, 3, 3], seed: 2) * (1 / 24)
+        let im2col = input.conv2d(weight: weight, stride: 1, padding: .uniform(1), algorithm: .im2col)
+        for algorithm in [ConvolutionAlgorithm.winogradF2, .winogradF4] {
+            let winograd = input.conv2d(weight: weight, stride: 1, padding: .uniform(1), algorithm: algorithm)
+            XCTAssertClose(winograd, im2col, relativeTolerance: 1e-5, "\(algorithm) vs im2col")
+        }
+    }
+
+    func testAutomaticAlgorithmPicksWinogradOnlyForLargeThreeByThreeStrideOne() {
+        let input = Self.pattern([1, 16, 32, 32], seed: 3), weight = Self.pattern([16, 16, 3, 3], seed: 4)
+        let automatic = input.conv2d(weight: weight, stride: 1, padding: .uniform(1))
+        XCTAssertEqual(automatic.scalars, input.conv2d(weight: weight, stride: 1, padding: .uniform(1), algorithm: .winogradF2).scalars)
+        let large = Self.pattern([1, 16, 128, 128], seed: 5)
+        XCTAssertEqual(large.conv2d(weight: weight, stride: 1, padding: .uniform(1)).scalars,
+                       large.conv2d(weight: weight, stride: 1, padding: .uniform(1), algorithm: .winogradF4).scalars)
+        let strided = input.conv2d(weight: weight, stride: 2, padding: .uniform(1))
+        XCTAssertEqual(strided.scalars, input.conv2d(weight: weight, stride: 2, padding: .uniform(1), algorithm: .im2col).scalars)
+    }
+
+    /// Deterministic values in [−1, 1) from a linear congruential sequence.
+    static func pattern(_ shape: [Int], seed: UInt64) -> Tensor {
+        var state = seed &* 6364136223846793005 &+ 1442695040888963407
+        let values = (0..<Tensor.elementCount(of: shape)).map { _ -> Float in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state >> 40) - (1 << 23)) / Float(1 << 23)
+        }
+        return Tensor(shape: shape, values: values)
     }
 
     func testUniformPaddingOverloadEqualsExplicitPadding() {

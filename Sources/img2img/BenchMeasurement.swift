@@ -1,0 +1,112 @@
+// What `img2img bench` measures and how: wall time of repeated runs (median and best), the nominal FLOPs the
+// kernels counted, the process's peak resident set during the stage (VmHWM, reset before it when the kernel
+// allows), and the sgemm reference every GFLOP/s figure is divided by.
+
+import Dispatch
+import Foundation
+import Tensors
+
+/// One timed stage of the benchmark.
+struct BenchResult: Codable {
+    let name: String
+    /// Wall time of each run, in seconds.
+    let seconds: [Double]
+    /// Process CPU time (user + system, all threads) of each run: steadier than wall time on a shared machine.
+    let cpuSeconds: [Double]
+    /// Nominal FLOPs of one run (GEMM-shaped kernels only, counted from shapes).
+    let flops: Double
+    /// Peak resident set during the stage's runs, in bytes.
+    let peakResidentBytes: Int
+
+    var median: Double { seconds.sorted()[seconds.count / 2] }
+    var best: Double { seconds.min() ?? .nan }
+}
+
+/// Timing, FLOP and memory probes shared by every stage.
+enum BenchProbe {
+    /// Runs `body` `warmups` times untimed, then `repeats` times (the FLOPs of the first timed run are kept),
+    /// with the stage's peak memory.
+    static func measure(_ name: String, repeats: Int, warmups: Int = 0, _ body: () -> Void) -> BenchResult {
+        resetPeakResident()
+        for _ in 0..<warmups { body() }
+        var times: [Double] = [], cpu: [Double] = []
+        var flops = 0.0
+        for run in 0..<max(1, repeats) {
+            let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUSeconds()
+            let counted = FLOPCounter.measure(body).flops
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            cpu.append(processCPUSeconds() - cpuStart)
+            if run == 0 { flops = counted }
+        }
+        return BenchResult(name: name, seconds: times, cpuSeconds: cpu, flops: flops,
+                           peakResidentBytes: peakResidentBytes())
+    }
+
+    /// GFLOP/s of a row-major sgemm at the SD UNet's 3×3-conv shape (M 320, N 4096, K 2880), best of `repeats`.
+    static func sgemmReference(repeats: Int) -> Double {
+        let (m, n, k) = (320, 4096, 2880)
+        let a = Tensor(repeating: 0.5, shape: [m, k]), b = Tensor(repeating: 0.25, shape: [k, n])
+        var c = Tensor(zeros: [m, n])
+        var best = Double.infinity
+        for _ in 0..<(repeats + 1) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        sgemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n,
+                              c: pc.baseAddress!, ldc: n)
+                    }
+                }
+            }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return 2 * Double(m * n * k) / best / 1e9
+    }
+
+    /// User + system CPU time of the whole process so far, in seconds.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// Peak resident set so far (VmHWM), in bytes; 0 where /proc is unavailable.
+    static func peakResidentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kilobytes * 1024
+    }
+
+    /// Restarts VmHWM from the current resident set (Linux: "5" into /proc/self/clear_refs); no-op elsewhere.
+    static func resetPeakResident() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+}
+
+/// Everything one `img2img bench` run reports (also written as JSON for Benchmarks/compare_torch.py).
+struct BenchReport: Codable {
+    let model: String
+    let workers: Int
+    let blasThreads: Int
+    let sgemmGFLOPS: Double
+    var loadSeconds: Double
+    var stages: [BenchResult]
+
+    /// The printed table: seconds (median, best), GFLOP/s and ratio to sgemm (from the median), peak RSS.
+    func table() -> String {
+        var lines = [String(format: "img2img bench — %@ — %d workers, OpenBLAS %d threads; sgemm %.1f GFLOP/s; load %.1f s",
+                            model, workers, blasThreads, sgemmGFLOPS, loadSeconds)]
+        lines.append("stage".padding(toLength: 30, withPad: " ", startingAt: 0)
+                     + "  median s    best s   GFLOP/s  ×sgemm  best CPU s  peak RSS")
+        for stage in stages {
+            let gflops = stage.flops / stage.median / 1e9
+            let label = stage.name.padding(toLength: 30, withPad: " ", startingAt: 0)
+            lines.append(label + String(format: " %9.3f %9.3f %9.1f %7.2f %11.3f %7.2f GB", stage.median, stage.best,
+                                        gflops, gflops / sgemmGFLOPS, stage.cpuSeconds.min() ?? .nan,
+                                        Double(stage.peakResidentBytes) / 1e9))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
