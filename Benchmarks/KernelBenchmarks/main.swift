@@ -119,7 +119,19 @@ for (queries, keys, heads, headDim) in attentionShapes {
     row(label, seconds: seconds, flops: 4.0 * Double(queries * keys * heads * headDim), reference: reference)
 }
 
-// 5. Group norm + SiLU, 320 channels at 64², 32 groups (≈ 8 FLOPs per element: stats, scale-shift, SiLU).
+// 5. Linear layers at the SD1.5 UNet's shapes (tokens × in → out): attention projections, GEGLU, FF out.
+let linearShapes = [(4096, 320, 320), (4096, 320, 2560), (4096, 1280, 320), (1024, 640, 640), (1024, 640, 5120),
+                    (1024, 2560, 640), (256, 1280, 1280), (256, 1280, 10240), (256, 5120, 1280)]
+for (rows, inFeatures, outFeatures) in linearShapes {
+    let label = "linear \(rows)×\(inFeatures) → \(outFeatures)"
+    guard wanted(label) else { continue }
+    let x = random([1, rows, inFeatures], seed: 12), w = random([outFeatures, inFeatures], seed: 13)
+    let b = random([outFeatures], seed: 14)
+    let seconds = medianSeconds { _ = x.linear(weight: w, bias: b) }
+    row(label, seconds: seconds, flops: 2.0 * Double(rows * inFeatures * outFeatures), reference: reference)
+}
+
+// 6. Group norm + SiLU, 320 channels at 64², 32 groups (≈ 8 FLOPs per element: stats, scale-shift, SiLU).
 let gnInput = random([1, 320, 64, 64], seed: 9)
 let gamma = random([320], seed: 10), beta = random([320], seed: 11)
 if wanted("group norm") {

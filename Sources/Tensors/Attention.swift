@@ -25,14 +25,16 @@ public enum Attention {
         precondition(heads > 0 && shape.width % heads == 0, "attention: width \(shape.width) not divisible by \(heads) heads")
         let scale = scale ?? 1 / Float(shape.headDim).squareRoot()
         var output = Tensor(uninitialized: query.shape)
-        FLOPCounter.add(4 * Double(shape.batch * shape.queries) * Double(shape.keys * shape.width))
-        query.withUnsafeBufferPointer { q in
-            key.withUnsafeBufferPointer { k in
-                value.withUnsafeBufferPointer { v in
-                    output.withUnsafeMutableBufferPointer { o in
-                        let pointers = AttentionPointers(query: q.baseAddress!, key: k.baseAddress!,
-                                                         value: v.baseAddress!, output: o.baseAddress!)
-                        run(pointers, shape, scale: scale, causal: causal)
+        let flops = 4 * Double(shape.batch * shape.queries) * Double(shape.keys * shape.width)
+        KernelProfile.run("attention", flops: flops) {
+            query.withUnsafeBufferPointer { q in
+                key.withUnsafeBufferPointer { k in
+                    value.withUnsafeBufferPointer { v in
+                        output.withUnsafeMutableBufferPointer { o in
+                            let pointers = AttentionPointers(query: q.baseAddress!, key: k.baseAddress!,
+                                                             value: v.baseAddress!, output: o.baseAddress!)
+                            run(pointers, shape, scale: scale, causal: causal)
+                        }
                     }
                 }
             }

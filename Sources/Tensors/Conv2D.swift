@@ -77,11 +77,20 @@ extension Tensor {
         let batch = shape[0], outChannels = weight.shape[0]
         precondition(bias == nil || bias!.count == outChannels, "bias has \(bias!.count) values, expected \(outChannels)")
         var result = Tensor(uninitialized: [batch, outChannels, geometry.outHeight, geometry.outWidth])
-        FLOPCounter.add(2 * Double(batch * outChannels) * Double(geometry.patchSize * geometry.outHeight * geometry.outWidth))
+        let flops = 2 * Double(batch * outChannels) * Double(geometry.patchSize * geometry.outHeight * geometry.outWidth)
         switch geometry.resolve(algorithm, outChannels: outChannels) {
-        case .winogradF2: convolveWinograd(geometry, WinogradF2.self, weight: weight, bias: bias, into: &result)
-        case .winogradF4: convolveWinograd(geometry, WinogradF4.self, weight: weight, bias: bias, into: &result)
-        default: convolveByGEMM(geometry, weight: weight, bias: bias, into: &result)
+        case .winogradF2:
+            KernelProfile.run("conv 3×3 Winograd F(2×2)", flops: flops) {
+                convolveWinograd(geometry, WinogradF2.self, weight: weight, bias: bias, into: &result)
+            }
+        case .winogradF4:
+            KernelProfile.run("conv 3×3 Winograd F(4×4)", flops: flops) {
+                convolveWinograd(geometry, WinogradF4.self, weight: weight, bias: bias, into: &result)
+            }
+        default:
+            KernelProfile.run(geometry.isPointwise ? "conv 1×1 (GEMM)" : "conv im2col", flops: flops) {
+                convolveByGEMM(geometry, weight: weight, bias: bias, into: &result)
+            }
         }
         return result
     }

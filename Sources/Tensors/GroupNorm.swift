@@ -13,19 +13,21 @@ extension Tensor {
         let channelsPerGroup = channels / groups
         let gamma = weight?.scalars, beta = bias?.scalars
         var result = Tensor(uninitialized: shape)
-        withUnsafeBufferPointer { input in
-            result.withUnsafeMutableBufferPointer { output in
-                parallelFor(batch * groups) { block in
-                    let start = block * channelsPerGroup * plane
-                    let (mean, rstd) = Tensor.meanAndReciprocalStd(input.baseAddress! + start,
-                                                                   count: channelsPerGroup * plane, epsilon: epsilon)
-                    for local in 0..<channelsPerGroup {
-                        let channel = (block % groups) * channelsPerGroup + local
-                        let scale = rstd * (gamma?[channel] ?? 1)
-                        let shift = (beta?[channel] ?? 0) - mean * scale
-                        let offset = start + local * plane
-                        Tensor.scaleShift(input.baseAddress! + offset, output.baseAddress! + offset, count: plane,
-                                          scale: scale, shift: shift, activation: activation)
+        KernelProfile.run(activation == nil ? "group norm" : "group norm + activation") {
+            withUnsafeBufferPointer { input in
+                result.withUnsafeMutableBufferPointer { output in
+                    parallelFor(batch * groups) { block in
+                        let start = block * channelsPerGroup * plane
+                        let (mean, rstd) = Tensor.meanAndReciprocalStd(input.baseAddress! + start,
+                                                                       count: channelsPerGroup * plane, epsilon: epsilon)
+                        for local in 0..<channelsPerGroup {
+                            let channel = (block % groups) * channelsPerGroup + local
+                            let scale = rstd * (gamma?[channel] ?? 1)
+                            let shift = (beta?[channel] ?? 0) - mean * scale
+                            let offset = start + local * plane
+                            Tensor.scaleShift(input.baseAddress! + offset, output.baseAddress! + offset, count: plane,
+                                              scale: scale, shift: shift, activation: activation)
+                        }
                     }
                 }
             }

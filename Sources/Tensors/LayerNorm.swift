@@ -10,16 +10,18 @@ extension Tensor {
         var result = Tensor(uninitialized: shape)
         let unit = Tensor(repeating: 1, shape: [width]), zero = Tensor(zeros: [width])
         let gamma = weight ?? unit, beta = bias ?? zero
-        withUnsafeBufferPointer { input in
-            result.withUnsafeMutableBufferPointer { output in
-                gamma.withUnsafeBufferPointer { g in
-                    beta.withUnsafeBufferPointer { b in
-                        parallelFor(rows, minimumChunk: 8) { row in
-                            let source = input.baseAddress! + row * width
-                            let destination = output.baseAddress! + row * width
-                            let (mean, rstd) = Tensor.meanAndReciprocalStd(source, count: width, epsilon: epsilon)
-                            for i in 0..<width {
-                                destination[i] = (source[i] - mean) * rstd * g[i] + b[i]
+        KernelProfile.run("layer norm") {
+            withUnsafeBufferPointer { input in
+                result.withUnsafeMutableBufferPointer { output in
+                    gamma.withUnsafeBufferPointer { g in
+                        beta.withUnsafeBufferPointer { b in
+                            parallelFor(rows, minimumChunk: 8) { row in
+                                let source = input.baseAddress! + row * width
+                                let destination = output.baseAddress! + row * width
+                                let (mean, rstd) = Tensor.meanAndReciprocalStd(source, count: width, epsilon: epsilon)
+                                for i in 0..<width {
+                                    destination[i] = (source[i] - mean) * rstd * g[i] + b[i]
+                                }
                             }
                         }
                     }
