@@ -64,9 +64,10 @@ extension Tensor {
         conv2d(weight: weight, bias: bias, stride: stride, padding: .uniform(padding))
     }
 
-    /// Convolution with explicit per-side zero padding (the VAE's asymmetric downsampling pad).
+    /// Convolution with explicit per-side zero padding (the VAE's asymmetric downsampling pad); with `residual`
+    /// (the output's shape) it returns `conv + bias + residual` in one pass, the residual add of a ResNet block.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D,
-                       algorithm: ConvolutionAlgorithm = .automatic) -> Tensor {
+                       algorithm: ConvolutionAlgorithm = .automatic, adding residual: Tensor? = nil) -> Tensor {
         precondition(rank == 4 && weight.rank == 4, "conv2d needs NCHW input and OIHW weight, got \(shape), \(weight.shape)")
         precondition(weight.shape[1] == shape[1], "conv2d: input has \(shape[1]) channels, weight expects \(weight.shape[1])")
         let geometry = ConvGeometry(inChannels: shape[1], height: shape[2], width: shape[3],
@@ -77,30 +78,33 @@ extension Tensor {
         let batch = shape[0], outChannels = weight.shape[0]
         precondition(bias == nil || bias!.count == outChannels, "bias has \(bias!.count) values, expected \(outChannels)")
         var result = Tensor(uninitialized: [batch, outChannels, geometry.outHeight, geometry.outWidth])
+        precondition(residual == nil || residual!.shape == result.shape,
+                     "conv2d: residual \(residual!.shape) does not match the output \(result.shape)")
         let flops = 2 * Double(batch * outChannels) * Double(geometry.patchSize * geometry.outHeight * geometry.outWidth)
         switch geometry.resolve(algorithm, outChannels: outChannels) {
         case .winogradF2:
             KernelProfile.run("conv 3×3 Winograd F(2×2)", flops: flops) {
-                convolveWinograd(geometry, WinogradF2.self, weight: weight, bias: bias, into: &result)
+                convolveWinograd(geometry, WinogradF2.self, weight: weight, bias: bias, residual: residual, into: &result)
             }
         case .winogradF4:
             KernelProfile.run("conv 3×3 Winograd F(4×4)", flops: flops) {
-                convolveWinograd(geometry, WinogradF4.self, weight: weight, bias: bias, into: &result)
+                convolveWinograd(geometry, WinogradF4.self, weight: weight, bias: bias, residual: residual, into: &result)
             }
         default:
             KernelProfile.run(geometry.isPointwise ? "conv 1×1 (GEMM)" : "conv im2col", flops: flops) {
-                convolveByGEMM(geometry, weight: weight, bias: bias, into: &result)
+                convolveByGEMM(geometry, weight: weight, bias: bias, residual: residual, into: &result)
             }
         }
         return result
     }
 
-    /// im2col (or a plain GEMM for 1×1) per image, onto the bias-filled output.
-    func convolveByGEMM(_ geometry: ConvGeometry, weight: Tensor, bias: Tensor?, into result: inout Tensor) {
+    /// im2col (or a plain GEMM for 1×1) per image, accumulated onto the output filled with bias (+ residual).
+    func convolveByGEMM(_ geometry: ConvGeometry, weight: Tensor, bias: Tensor?, residual: Tensor?,
+                        into result: inout Tensor) {
         let batch = shape[0], outChannels = weight.shape[0]
         let plane = geometry.outHeight * geometry.outWidth
-        result.fillChannels(with: bias, channels: outChannels, plane: plane)
-        let beta: Float = bias == nil ? 0 : 1
+        result.fillChannels(with: bias, adding: residual, channels: outChannels, plane: plane)
+        let beta: Float = bias == nil && residual == nil ? 0 : 1
         withUnsafeBufferPointer { input in
             weight.withUnsafeBufferPointer { w in
                 result.withUnsafeMutableBufferPointer { out in
@@ -122,7 +126,7 @@ extension Tensor {
 
     /// Winograd F(m×m, 3×3) per image: the weights are transformed once per call.
     func convolveWinograd<Tiling: WinogradTiling>(_ geometry: ConvGeometry, _ tiling: Tiling.Type, weight: Tensor,
-                                                   bias: Tensor?, into result: inout Tensor) {
+                                                   bias: Tensor?, residual: Tensor?, into result: inout Tensor) {
         typealias Winograd = WinogradConvolution<Tiling>
         let batch = shape[0], outChannels = weight.shape[0]
         let plane = geometry.outHeight * geometry.outWidth
@@ -131,30 +135,43 @@ extension Tensor {
                 let u = Winograd.transformWeights(w.baseAddress!, outChannels: outChannels, inChannels: geometry.inChannels)
                 defer { u.deallocate() }
                 result.withUnsafeMutableBufferPointer { out in
-                    func run(_ b: UnsafePointer<Float>?) {
+                    func run(_ b: UnsafePointer<Float>?, _ r: UnsafePointer<Float>?) {
                         for n in 0..<batch {
                             let image = input.baseAddress! + n * geometry.inChannels * geometry.height * geometry.width
                             Winograd.convolve(image, geometry, transformedWeights: u, outChannels: outChannels,
-                                              bias: b, out.baseAddress! + n * outChannels * plane)
+                                              bias: b, adding: r.map { $0 + n * outChannels * plane },
+                                              out.baseAddress! + n * outChannels * plane)
                         }
                     }
-                    if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+                    func withResidual(_ b: UnsafePointer<Float>?) {
+                        if let residual { residual.withUnsafeBufferPointer { run(b, $0.baseAddress!) } } else { run(b, nil) }
+                    }
+                    if let bias { bias.withUnsafeBufferPointer { withResidual($0.baseAddress!) } } else { withResidual(nil) }
                 }
             }
         }
     }
 
-    /// Copies `bias[c]` over each channel plane of an NC… tensor; no-op when nil.
-    mutating func fillChannels(with bias: Tensor?, channels: Int, plane: Int) {
-        guard let bias else { return }
-        precondition(bias.count == channels, "bias has \(bias.count) values, expected \(channels)")
-        bias.withUnsafeBufferPointer { b in
-            withUnsafeMutableBufferPointer { y in
-                let images = y.count / (channels * plane)
-                for n in 0..<images {
-                    for c in 0..<channels {
-                        (y.baseAddress! + (n * channels + c) * plane).update(repeating: b[c], count: plane)
+    /// Sets each channel plane of an NC… tensor to `bias[c]` (+ the same plane of `residual`); leaves the
+    /// tensor untouched when both are nil.
+    mutating func fillChannels(with bias: Tensor?, adding residual: Tensor? = nil, channels: Int, plane: Int) {
+        guard bias != nil || residual != nil else { return }
+        precondition(bias == nil || bias!.count == channels, "bias has \(bias!.count) values, expected \(channels)")
+        let biasValues = bias?.scalars ?? [Float](repeating: 0, count: channels)
+        let planes = count / plane
+        withUnsafeMutableBufferPointer { y in
+            let out = y.baseAddress!
+            if let residual {
+                residual.withUnsafeBufferPointer { r in
+                    let source = r.baseAddress!
+                    parallelFor(planes, minimumChunk: 4) { p in
+                        let shift = VectorMath.Vector(repeating: biasValues[p % channels])
+                        VectorMath.map(source + p * plane, out + p * plane, count: plane) { $0 + shift }
                     }
+                }
+            } else {
+                parallelFor(planes, minimumChunk: 4) { p in
+                    (out + p * plane).update(repeating: biasValues[p % channels], count: plane)
                 }
             }
         }

@@ -1,6 +1,6 @@
 // y = (x − mean_g) / √(var_g + eps) · γ_c + β_c, statistics over each (image, group of channels), then an
-// optional fused activation (SiLU in every diffusers ResNet block). Two passes per group (mean, then
-// centred variance, accumulated in Double across SIMD16 blocks), one fused scale-shift-activate pass.
+// optional fused activation (SiLU in every diffusers ResNet block). One read for the statistics (blockwise
+// mean and centred squares, merged in Double), one fused scale-shift-activate pass.
 
 extension Tensor {
     /// `F.group_norm(self, groups, weight, bias, eps)` on an `[N, C, …]` tensor, optionally followed by an activation.
@@ -35,28 +35,38 @@ extension Tensor {
         return result
     }
 
-    /// Mean and 1/√(biased variance + eps) of `count` floats (two passes: mean, then centred squares).
+    /// Mean and 1/√(biased variance + eps) of `count` floats, reading memory once: each block of 256 is summed,
+    /// then its squares are centred on the block's own mean (a second pass over data still in L1), and the
+    /// blocks merge by Chan's formula in Double — the accuracy of a two-pass variance at one pass's traffic.
     @inlinable
     static func meanAndReciprocalStd(_ values: UnsafePointer<Float>, count: Int, epsilon: Float) -> (Float, Float) {
-        let mean = Float(VectorMath.sum(values, count: count) / Double(count))
-        let centred = VectorMath.Vector(repeating: mean)
-        // Padding lanes load `mean`, so they contribute zero to the centred sum of squares.
-        var sumSquares = 0.0
+        var total = 0, mean = 0.0, m2 = 0.0
         var start = 0
         while start < count {
-            let end = min(start + 256, count)
+            let n = min(256, count - start)
+            let block = values + start
+            let blockMean = VectorMath.sum(block, count: n) / Double(n)
+            // Padding lanes load the block mean, so they contribute zero to the centred squares.
+            let centre = Float(blockMean), centred = VectorMath.Vector(repeating: centre)
             var lanes = VectorMath.Vector()
-            var i = start
-            while i + 16 <= end { let d = VectorMath.load(values, i) - centred; lanes += d * d; i += 16 }
-            if i < end {
-                let d = VectorMath.loadPartial(values, i, count: end - i, padding: mean) - centred
+            var i = 0
+            while i + 16 <= n { let d = VectorMath.load(block, i) - centred; lanes += d * d; i += 16 }
+            if i < n {
+                let d = VectorMath.loadPartial(block, i, count: n - i, padding: centre) - centred
                 lanes += d * d
             }
-            sumSquares += Double(lanes.sum())
-            start = end
+            // Σ(x − c)² around the rounded centre c, corrected to the exact block mean: − n(mean − c)².
+            let offset = blockMean - Double(centre)
+            let blockM2 = Double(lanes.sum()) - Double(n) * offset * offset
+            let merged = total + n
+            let delta = blockMean - mean
+            mean += delta * Double(n) / Double(merged)
+            m2 += blockM2 + delta * delta * Double(total) * Double(n) / Double(merged)
+            total = merged
+            start += n
         }
-        let variance = sumSquares / Double(count)
-        return (mean, Float(1 / (variance + Double(epsilon)).squareRoot()))
+        let variance = max(0, m2 / Double(count))
+        return (Float(mean), Float(1 / (variance + Double(epsilon)).squareRoot()))
     }
 
     /// `out = act(in · scale + shift)` over `count` floats.

@@ -1,5 +1,5 @@
 // y = (x − mean) / √(var + eps) · γ + β over the last dimension (torch.nn.LayerNorm), one row at a time,
-// rows in parallel; statistics as in GroupNorm (two passes, Double across SIMD16 blocks).
+// rows in parallel; statistics as in GroupNorm (one read: blockwise centred sums merged in Double).
 
 extension Tensor {
     /// `F.layer_norm(self, [C], weight, bias, eps)` over the last dimension.

@@ -16,10 +16,12 @@ protocol WinogradTiling {
     /// row r; point ξ goes to `v + ξ·stride + t` (the low `lanes` lanes).
     static func transformInput(phases: UnsafePointer<Float>, streamStride: Int, t: Int,
                                into v: UnsafeMutablePointer<Float>, stride: Int, lanes: Int)
-    /// Y = Aᵀ M A + bias for 16 tiles from t (points ξ at `m + ξ·stride + t`): pixel b of output row a of
-    /// lane l goes to `rows[a][m·l + b]`, for the first `rowCount` rows and `pixels` pixels of each.
+    /// Y = Aᵀ M A + bias (+ residual) for 16 tiles from t (points ξ at `m + ξ·stride + t`): pixel b of output
+    /// row a of lane l goes to `rows[a][m·l + b]` (plus `residual` at the same place), for the first `rowCount`
+    /// rows and `pixels` pixels of each.
     static func transformOutput(_ m: UnsafePointer<Float>, stride: Int, t: Int, lanes: Int, bias: Float,
-                                rows: UnsafeMutablePointer<Float>, rowStride: Int, rowCount: Int, pixels: Int)
+                                rows: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>?,
+                                rowStride: Int, rowCount: Int, pixels: Int)
 }
 
 /// Winograd F(m×m, 3×3) for NCHW images and OIHW 3×3 weights.
@@ -86,7 +88,8 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
 
     /// One image: `output[o] = bias[o] + conv(image, weight)[o]` (output fully written).
     static func convolve(_ image: UnsafePointer<Float>, _ g: ConvGeometry, transformedWeights u: UnsafePointer<Float>,
-                         outChannels: Int, bias: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>) {
+                         outChannels: Int, bias: UnsafePointer<Float>?, adding residual: UnsafePointer<Float>?,
+                         _ output: UnsafeMutablePointer<Float>) {
         let tiles = Tiles(geometry: g, outChannels: outChannels)
         parallelChunks(tiles.bands) { bands in
             let scratch = WinogradScratch(points: points, phases: m, rows: alpha, tiles: tiles.across,
@@ -112,9 +115,10 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
                 }
                 for o in 0..<outChannels {
                     for r in 0..<rows {
+                        let plane = o * g.outHeight * g.outWidth
                         transformOutputRow(scratch.m + o * columns + r * tiles.across, stride: outChannels * columns,
                                            tiles, tileRow: firstRow + r, bias: bias?[o] ?? 0,
-                                           into: output + o * g.outHeight * g.outWidth, scratch: scratch)
+                                           into: output + plane, adding: residual.map { $0 + plane })
                     }
                 }
             }
@@ -176,21 +180,23 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
     /// Y = Aᵀ M A + bias for every tile of one tile row of one output channel, into the output plane (clipped
     /// at its edges).
     static func transformOutputRow(_ mRow: UnsafePointer<Float>, stride: Int, _ tiles: Tiles, tileRow: Int,
-                                   bias: Float, into plane: UnsafeMutablePointer<Float>, scratch: WinogradScratch) {
+                                   bias: Float, into plane: UnsafeMutablePointer<Float>,
+                                   adding residual: UnsafePointer<Float>?) {
         let g = tiles.geometry
         let rows = min(m, g.outHeight - m * tileRow)
-        let first = plane + m * tileRow * g.outWidth
+        let first = m * tileRow * g.outWidth
         var t = 0
         while t + 16 <= tiles.across && m * (t + 16) <= g.outWidth && rows == m {
             // Full tiles, full rows: literal arguments let the inlined transform drop its edge branches.
-            Tiling.transformOutput(mRow, stride: stride, t: t, lanes: 16, bias: bias, rows: first + m * t,
-                                   rowStride: g.outWidth, rowCount: m, pixels: 16 * m)
+            Tiling.transformOutput(mRow, stride: stride, t: t, lanes: 16, bias: bias, rows: plane + first + m * t,
+                                   adding: residual.map { $0 + first + m * t }, rowStride: g.outWidth,
+                                   rowCount: m, pixels: 16 * m)
             t += 16
         }
         while t < tiles.across {
             Tiling.transformOutput(mRow, stride: stride, t: t, lanes: min(16, tiles.across - t), bias: bias,
-                                   rows: first + m * t, rowStride: g.outWidth, rowCount: rows,
-                                   pixels: min(16 * m, g.outWidth - m * t))
+                                   rows: plane + first + m * t, adding: residual.map { $0 + first + m * t },
+                                   rowStride: g.outWidth, rowCount: rows, pixels: min(16 * m, g.outWidth - m * t))
             t += 16
         }
     }

@@ -51,6 +51,30 @@ final class Conv2DTests: XCTestCase {
         XCTAssertEqual(strided.scalars, input.conv2d(weight: weight, stride: 2, padding: .uniform(1), algorithm: .im2col).scalars)
     }
 
+    func testResidualIsAddedAsTheOutputIsWritten() {
+        // conv(x) + bias + r in one pass equals the conv followed by an add: bitwise for Winograd (the same
+        // two roundings), within 1e-6 relative for im2col / 1×1 (which start from r + bias and accumulate).
+        let input = Self.pattern([2, 16, 34, 36], seed: 6)
+        let weight = Self.pattern([20, 16, 3, 3], seed: 7) * (1 / 12), bias = Self.pattern([20], seed: 8)
+        let residual = Self.pattern([2, 20, 34, 36], seed: 9)
+        for algorithm in [ConvolutionAlgorithm.winogradF2, .winogradF4, .im2col] {
+            let separate = input.conv2d(weight: weight, bias: bias, stride: 1, padding: .uniform(1), algorithm: algorithm)
+                + residual
+            let fused = input.conv2d(weight: weight, bias: bias, stride: 1, padding: .uniform(1), algorithm: algorithm,
+                                     adding: residual)
+            if algorithm == .im2col {
+                XCTAssertClose(fused, separate, relativeTolerance: 1e-6, "\(algorithm)")
+            } else {
+                XCTAssertEqual(fused.scalars, separate.scalars, "\(algorithm)")
+            }
+        }
+        let pointwise = Self.pattern([20, 16, 1, 1], seed: 10)
+        let residual1x1 = Self.pattern([2, 20, 34, 36], seed: 11)
+        XCTAssertClose(input.conv2d(weight: pointwise, bias: bias, padding: .uniform(0), adding: residual1x1),
+                       input.conv2d(weight: pointwise, bias: bias, padding: 0) + residual1x1,
+                       relativeTolerance: 1e-6, "1×1")
+    }
+
     /// Deterministic values in [−1, 1) from a linear congruential sequence.
     static func pattern(_ shape: [Int], seed: UInt64) -> Tensor {
         var state = seed &* 6364136223846793005 &+ 1442695040888963407

@@ -29,4 +29,9 @@ public struct Conv2d {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
     }
+
+    /// `self(x) + residual` in one pass (the residual add of a ResNet block).
+    public func callAsFunction(_ x: Tensor, adding residual: Tensor) -> Tensor {
+        x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, adding: residual)
+    }
 }

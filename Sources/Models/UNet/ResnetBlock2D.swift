@@ -46,9 +46,8 @@ public struct ResnetBlock2D {
         } else {
             hidden = norm2(hidden, activation: activation)
         }
-        hidden = conv2(hidden)
-        var output = shortcut.map { $0(input) } ?? input
-        output.add(hidden)
+        // (input + hidden): conv2 adds the (shortcut of the) input as it writes, so nothing is copied.
+        let output = conv2(hidden, adding: shortcut.map { $0(input) } ?? input)
         return outputScaleFactor == 1 ? output : output * (1 / outputScaleFactor)
     }
 }
