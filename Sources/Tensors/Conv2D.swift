@@ -1,6 +1,6 @@
 // out[n, o, y, x] = bias[o] + Σ_{c,ky,kx} w[o, c, ky, kx] · in[n, c, y·s − pad + ky, x·s − pad + kx]  (NCHW).
 // 1×1 stride-1 convs are one GEMM per image; large 3×3 stride-1 convs use Winograd
-// (WinogradConvolution.swift); others unfold rows of output into an im2col panel (bounded size, built in
+// (WinogradConvolution.swift), stride-1 convs with ≤ 8 channels on a side direct summation (DirectConvolution.swift); others unfold rows of output into an im2col panel (bounded size, built in
 // parallel) and multiply it by the [out, in·kh·kw] weight with one sgemm.
 
 /// Zero padding on each side of the image, in pixels.
@@ -30,11 +30,16 @@ struct ConvGeometry {
         kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == .uniform(0)
     }
 
-    /// The algorithm `algorithm` resolves to here: Winograd only for 3×3 stride-1 convs. `.automatic` takes it
+    /// The algorithm `algorithm` resolves to here. `.automatic` computes stride-1 convs with at most 8 input or
+    /// output channels directly (the networks' image/latent ends, where a GEMM is too thin), and Winograd only
+    /// for 3×3 stride-1 convs: `.automatic` takes it
     /// for output planes of at least 32×32 with 16 or more channels each side, where it beats im2col: F(4×4, 3×3)
     /// from 128×128 up (the VAE's large layers: 1.4× faster than F(2×2) there, relative error still ~1e-5),
     /// F(2×2, 3×3) below (the UNet, where F(4×4) gains nothing).
     func resolve(_ algorithm: ConvolutionAlgorithm, outChannels: Int) -> ConvolutionAlgorithm {
+        if algorithm == .direct || (algorithm == .automatic && !isPointwise && (inChannels <= 8 || outChannels <= 8)) {
+            return stride == 1 ? .direct : .im2col
+        }
         guard kernelHeight == 3, kernelWidth == 3, stride == 1 else { return .im2col }
         switch algorithm {
         case .automatic:
@@ -56,6 +61,8 @@ public enum ConvolutionAlgorithm: Sendable {
     case winogradF2
     /// Winograd F(4×4, 3×3) wherever the kernel is 3×3 with stride 1 (im2col otherwise).
     case winogradF4
+    /// Direct summation, register-blocked, for stride 1 (im2col otherwise).
+    case direct
 }
 
 extension Tensor {
@@ -90,6 +97,10 @@ extension Tensor {
             KernelProfile.run("conv 3×3 Winograd F(4×4)", flops: flops) {
                 convolveWinograd(geometry, WinogradF4.self, weight: weight, bias: bias, residual: residual, into: &result)
             }
+        case .direct:
+            KernelProfile.run("conv direct", flops: flops) {
+                convolveDirectly(geometry, weight: weight, bias: bias, residual: residual, into: &result)
+            }
         default:
             KernelProfile.run(geometry.isPointwise ? "conv 1×1 (GEMM)" : "conv im2col", flops: flops) {
                 convolveByGEMM(geometry, weight: weight, bias: bias, residual: residual, into: &result)
@@ -119,6 +130,31 @@ extension Tensor {
                             Tensor.convolveByPanels(image, geometry, w.baseAddress!, outChannels, beta, output)
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Direct summation per image (few input or output channels).
+    func convolveDirectly(_ geometry: ConvGeometry, weight: Tensor, bias: Tensor?, residual: Tensor?,
+                          into result: inout Tensor) {
+        let batch = shape[0], outChannels = weight.shape[0]
+        let plane = geometry.outHeight * geometry.outWidth
+        withUnsafeBufferPointer { input in
+            weight.withUnsafeBufferPointer { w in
+                result.withUnsafeMutableBufferPointer { out in
+                    func run(_ b: UnsafePointer<Float>?, _ r: UnsafePointer<Float>?) {
+                        for n in 0..<batch {
+                            let image = input.baseAddress! + n * geometry.inChannels * geometry.height * geometry.width
+                            DirectConvolution.convolve(image, geometry, weight: w.baseAddress!, outChannels: outChannels,
+                                                       bias: b, adding: r.map { $0 + n * outChannels * plane },
+                                                       out.baseAddress! + n * outChannels * plane)
+                        }
+                    }
+                    func withResidual(_ b: UnsafePointer<Float>?) {
+                        if let residual { residual.withUnsafeBufferPointer { run(b, $0.baseAddress!) } } else { run(b, nil) }
+                    }
+                    if let bias { bias.withUnsafeBufferPointer { withResidual($0.baseAddress!) } } else { withResidual(nil) }
                 }
             }
         }
