@@ -131,10 +131,16 @@ for (rows, inFeatures, outFeatures) in linearShapes {
     row(label, seconds: seconds, flops: 2.0 * Double(rows * inFeatures * outFeatures), reference: reference)
 }
 
-// 6. Group norm + SiLU, 320 channels at 64², 32 groups (≈ 8 FLOPs per element: stats, scale-shift, SiLU).
-let gnInput = random([1, 320, 64, 64], seed: 9)
-let gamma = random([320], seed: 10), beta = random([320], seed: 11)
-if wanted("group norm") {
-let gnSeconds = medianSeconds { _ = gnInput.groupNorm(groups: 32, weight: gamma, bias: beta, epsilon: 1e-5, activation: .silu) }
-row("group norm + SiLU 320ch 64²", seconds: gnSeconds, flops: 8.0 * Double(gnInput.count), reference: reference)
+// 6. Group norm + SiLU, 32 groups, at the UNet's 320 channels × 64² and the VAE decoder's 128 × 512² (≈ 8 FLOPs
+// per element: statistics, scale-shift, SiLU), with the memory traffic of its two reads and one write.
+for (channels, size) in [(320, 64), (128, 512)] {
+    let label = "group norm + SiLU \(channels)ch \(size)²"
+    guard wanted(label) else { continue }
+    let gnInput = random([1, channels, size, size], seed: 9)
+    let gamma = random([channels], seed: 10), beta = random([channels], seed: 11)
+    let seconds = medianSeconds {
+        _ = gnInput.groupNorm(groups: 32, weight: gamma, bias: beta, epsilon: 1e-5, activation: .silu)
+    }
+    row(label, seconds: seconds, flops: 8.0 * Double(gnInput.count), reference: reference)
+    print(String(format: "    %.1f GB/s (two reads, one write)", 12.0 * Double(gnInput.count) / seconds / 1e9))
 }

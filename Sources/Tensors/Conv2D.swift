@@ -50,6 +50,25 @@ struct ConvGeometry {
     }
 }
 
+/// One image's input normalisation as the conv kernels apply it: channel c's values x become
+/// act(x · scale[c] + shift[c]) as they are read; zero padding stays zero (it pads the normalised tensor).
+struct InputMap {
+    let normalization: ChannelNormalization
+    let image: Int
+
+    init(_ normalization: ChannelNormalization, image: Int) {
+        self.normalization = normalization
+        self.image = image
+    }
+
+    /// Channel c's `count` values from `source`, mapped into `destination`.
+    @inline(__always)
+    func apply(channel c: Int, _ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, count: Int) {
+        let (scale, shift) = normalization.parameters(image: image, channel: c)
+        normalization.apply(source, destination, count: count, scale: scale, shift: shift)
+    }
+}
+
 /// How `conv2d` computes a convolution.
 public enum ConvolutionAlgorithm: Sendable {
     /// Winograd for large 3×3 stride-1 convolutions (F(4×4) from 128×128 outputs, F(2×2) from 32×32), im2col +
@@ -72,9 +91,12 @@ extension Tensor {
     }
 
     /// Convolution with explicit per-side zero padding (the VAE's asymmetric downsampling pad); with `residual`
-    /// (the output's shape) it returns `conv + bias + residual` in one pass, the residual add of a ResNet block.
+    /// (the output's shape) it returns `conv + bias + residual` in one pass, the residual add of a ResNet block;
+    /// with `normalization` it convolves `self.normalized(by: normalization)` (a group norm + SiLU before the
+    /// conv), applied as the input is read where the algorithm allows, without writing the normalised tensor.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D,
-                       algorithm: ConvolutionAlgorithm = .automatic, adding residual: Tensor? = nil) -> Tensor {
+                       algorithm: ConvolutionAlgorithm = .automatic, adding residual: Tensor? = nil,
+                       normalizing normalization: ChannelNormalization? = nil) -> Tensor {
         precondition(rank == 4 && weight.rank == 4, "conv2d needs NCHW input and OIHW weight, got \(shape), \(weight.shape)")
         precondition(weight.shape[1] == shape[1], "conv2d: input has \(shape[1]) channels, weight expects \(weight.shape[1])")
         let geometry = ConvGeometry(inChannels: shape[1], height: shape[2], width: shape[3],
@@ -88,22 +110,30 @@ extension Tensor {
         precondition(residual == nil || residual!.shape == result.shape,
                      "conv2d: residual \(residual!.shape) does not match the output \(result.shape)")
         let flops = 2 * Double(batch * outChannels) * Double(geometry.patchSize * geometry.outHeight * geometry.outWidth)
-        switch geometry.resolve(algorithm, outChannels: outChannels) {
+        let resolved = geometry.resolve(algorithm, outChannels: outChannels)
+        precondition(normalization == nil || normalization!.scale.count == batch * geometry.inChannels,
+                     "conv2d: the input normalisation does not fit \(shape)")
+        switch resolved {
         case .winogradF2:
             KernelProfile.run("conv 3×3 Winograd F(2×2)", flops: flops) {
-                convolveWinograd(geometry, WinogradF2.self, weight: weight, bias: bias, residual: residual, into: &result)
+                convolveWinograd(geometry, WinogradF2.self, weight: weight, bias: bias, residual: residual,
+                                 normalization: normalization, into: &result)
             }
         case .winogradF4:
             KernelProfile.run("conv 3×3 Winograd F(4×4)", flops: flops) {
-                convolveWinograd(geometry, WinogradF4.self, weight: weight, bias: bias, residual: residual, into: &result)
+                convolveWinograd(geometry, WinogradF4.self, weight: weight, bias: bias, residual: residual,
+                                 normalization: normalization, into: &result)
             }
         case .direct:
             KernelProfile.run("conv direct", flops: flops) {
-                convolveDirectly(geometry, weight: weight, bias: bias, residual: residual, into: &result)
+                convolveDirectly(geometry, weight: weight, bias: bias, residual: residual, normalization: normalization,
+                                 into: &result)
             }
         default:
+            // im2col and 1×1 read their input many times or straight from BLAS: normalise it once, up front.
+            let input = normalization.map { normalized(by: $0) } ?? self
             KernelProfile.run(geometry.isPointwise ? "conv 1×1 (GEMM)" : "conv im2col", flops: flops) {
-                convolveByGEMM(geometry, weight: weight, bias: bias, residual: residual, into: &result)
+                input.convolveByGEMM(geometry, weight: weight, bias: bias, residual: residual, into: &result)
             }
         }
         return result
@@ -137,7 +167,7 @@ extension Tensor {
 
     /// Direct summation per image (few input or output channels).
     func convolveDirectly(_ geometry: ConvGeometry, weight: Tensor, bias: Tensor?, residual: Tensor?,
-                          into result: inout Tensor) {
+                          normalization: ChannelNormalization?, into result: inout Tensor) {
         let batch = shape[0], outChannels = weight.shape[0]
         let plane = geometry.outHeight * geometry.outWidth
         withUnsafeBufferPointer { input in
@@ -148,6 +178,7 @@ extension Tensor {
                             let image = input.baseAddress! + n * geometry.inChannels * geometry.height * geometry.width
                             DirectConvolution.convolve(image, geometry, weight: w.baseAddress!, outChannels: outChannels,
                                                        bias: b, adding: r.map { $0 + n * outChannels * plane },
+                                                       normalizing: normalization.map { InputMap($0, image: n) },
                                                        out.baseAddress! + n * outChannels * plane)
                         }
                     }
@@ -162,7 +193,8 @@ extension Tensor {
 
     /// Winograd F(m×m, 3×3) per image: the weights are transformed once per call.
     func convolveWinograd<Tiling: WinogradTiling>(_ geometry: ConvGeometry, _ tiling: Tiling.Type, weight: Tensor,
-                                                   bias: Tensor?, residual: Tensor?, into result: inout Tensor) {
+                                                   bias: Tensor?, residual: Tensor?,
+                                                   normalization: ChannelNormalization?, into result: inout Tensor) {
         typealias Winograd = WinogradConvolution<Tiling>
         let batch = shape[0], outChannels = weight.shape[0]
         let plane = geometry.outHeight * geometry.outWidth
@@ -176,6 +208,7 @@ extension Tensor {
                             let image = input.baseAddress! + n * geometry.inChannels * geometry.height * geometry.width
                             Winograd.convolve(image, geometry, transformedWeights: u, outChannels: outChannels,
                                               bias: b, adding: r.map { $0 + n * outChannels * plane },
+                                              normalizing: normalization.map { InputMap($0, image: n) },
                                               out.baseAddress! + n * outChannels * plane)
                         }
                     }

@@ -13,7 +13,7 @@ enum DirectConvolution {
     /// One image: `output = bias + conv(image, weight)` (+ `residual`), output fully written.
     static func convolve(_ image: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>,
                          outChannels: Int, bias: UnsafePointer<Float>?, adding residual: UnsafePointer<Float>?,
-                         _ output: UnsafeMutablePointer<Float>) {
+                         normalizing map: InputMap?, _ output: UnsafeMutablePointer<Float>) {
         let taps = g.patchSize
         // Weights regrouped as [block][tap][4] (zero for channels past the last), so one block reads them in order.
         let blocks = (outChannels + channelBlock - 1) / channelBlock
@@ -34,7 +34,7 @@ enum DirectConvolution {
                         let row = RowBlock(y: y, x: x, pixels: min(pixelBlock, g.outWidth - x), block: block,
                                            outChannels: outChannels, plane: plane)
                         accumulate(image, g, packed + block * taps * channelBlock, row, bias: bias,
-                                   residual: residual, output, edge: edge.baseAddress!)
+                                   residual: residual, map: map, output, edge: edge.baseAddress!)
                         x += pixelBlock
                     }
                 }
@@ -50,13 +50,14 @@ enum DirectConvolution {
     /// Σ over every input channel and kernel tap for one block, then bias (+ residual) and the stores.
     @inline(__always)
     static func accumulate(_ image: UnsafePointer<Float>, _ g: ConvGeometry, _ w: UnsafePointer<Float>, _ r: RowBlock,
-                           bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                           bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, map: InputMap?,
                            _ output: UnsafeMutablePointer<Float>, edge: UnsafeMutablePointer<Float>) {
         typealias V = VectorMath.Vector
         var a0 = V(), a1 = V(), b0 = V(), b1 = V(), c0 = V(), c1 = V(), d0 = V(), d1 = V()
         // Input columns this block reads: x − left ..< x − left + 32 + kw − 1; inside the row, read in place.
         let firstColumn = r.x - g.padding.left
-        let inside = firstColumn >= 0 && firstColumn + pixelBlock + g.kernelWidth - 1 <= g.width
+        let span = pixelBlock + g.kernelWidth - 1
+        let inside = map == nil && firstColumn >= 0 && firstColumn + span <= g.width
         var tap = 0
         for c in 0..<g.inChannels {
             for ky in 0..<g.kernelHeight {
@@ -64,11 +65,15 @@ enum DirectConvolution {
                 guard iy >= 0, iy < g.height else { tap += g.kernelWidth; continue }
                 var line = image + (c * g.height + iy) * g.width + firstColumn
                 if !inside {
-                    // A zero-padded copy of the columns this block needs.
-                    for i in 0..<(pixelBlock + g.kernelWidth - 1) {
-                        let column = firstColumn + i
-                        edge[i] = column >= 0 && column < g.width ? line[i] : 0
+                    // A zero-padded (and normalised) copy of the columns this block needs.
+                    let low = max(0, -firstColumn), high = max(low, min(span, g.width - firstColumn))
+                    edge.update(repeating: 0, count: low)
+                    if let map {
+                        map.apply(channel: c, line + low, edge + low, count: high - low)
+                    } else {
+                        (edge + low).update(from: line + low, count: high - low)
                     }
+                    (edge + high).update(repeating: 0, count: span - high)
                     line = UnsafePointer(edge)
                 }
                 for kx in 0..<g.kernelWidth {

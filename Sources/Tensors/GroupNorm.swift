@@ -1,33 +1,85 @@
 // y = (x − mean_g) / √(var_g + eps) · γ_c + β_c, statistics over each (image, group of channels), then an
 // optional fused activation (SiLU in every diffusers ResNet block). One read for the statistics (blockwise
-// mean and centred squares, merged in Double), one fused scale-shift-activate pass.
+// mean and centred squares, merged in Double) gives a per-channel affine map; one pass applies it — or the
+// convolution that follows applies it as it reads its input (`conv2d(…, normalizing:)`), and nothing is written.
+
+/// A per-(image, channel) affine map with an optional activation, x ↦ act(x · scale + shift): a group norm
+/// (+ SiLU) as its statistics define it, to be applied where the normalised tensor is read (see `conv2d`'s
+/// `normalizing:`) instead of materialised.
+public struct ChannelNormalization: Sendable {
+    /// Scale and shift per image and channel, `[batch · channels]`.
+    public let scale: [Float], shift: [Float]
+    public let activation: Activation?
+    public let channels: Int
+
+    /// The map for image `n`, channel `c`.
+    @inlinable
+    public func parameters(image n: Int, channel c: Int) -> (scale: Float, shift: Float) {
+        (scale[n * channels + c], shift[n * channels + c])
+    }
+
+    /// `act(x · scale + shift)` over `count` floats.
+    @inlinable @inline(__always)
+    public func apply(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int,
+                      scale: Float, shift: Float) {
+        Tensor.scaleShift(input, output, count: count, scale: scale, shift: shift, activation: activation)
+    }
+}
 
 extension Tensor {
     /// `F.group_norm(self, groups, weight, bias, eps)` on an `[N, C, …]` tensor, optionally followed by an activation.
     public func groupNorm(groups: Int, weight: Tensor?, bias: Tensor?, epsilon: Float,
                           activation: Activation? = nil) -> Tensor {
+        let normalization = groupNormalization(groups: groups, weight: weight, bias: bias, epsilon: epsilon,
+                                               activation: activation)
+        return normalized(by: normalization)
+    }
+
+    /// The group norm's statistics as a per-channel map (one read of the tensor), without applying it.
+    public func groupNormalization(groups: Int, weight: Tensor?, bias: Tensor?, epsilon: Float,
+                                   activation: Activation? = nil) -> ChannelNormalization {
         precondition(rank >= 2, "group norm needs [N, C, …], got \(shape)")
         let batch = shape[0], channels = shape[1]
         precondition(groups > 0 && channels % groups == 0, "group norm: \(channels) channels not divisible by \(groups) groups")
         let plane = count / (batch * channels)
         let channelsPerGroup = channels / groups
         let gamma = weight?.scalars, beta = bias?.scalars
+        var scale = [Float](repeating: 0, count: batch * channels), shift = scale
+        KernelProfile.run("group norm statistics") {
+            withUnsafeBufferPointer { input in
+                scale.withUnsafeMutableBufferPointer { scales in
+                    shift.withUnsafeMutableBufferPointer { shifts in
+                        let scales = scales.baseAddress!, shifts = shifts.baseAddress!
+                        parallelFor(batch * groups) { block in
+                            let start = block * channelsPerGroup * plane
+                            let (mean, rstd) = Tensor.meanAndReciprocalStd(input.baseAddress! + start,
+                                                                           count: channelsPerGroup * plane, epsilon: epsilon)
+                            for local in 0..<channelsPerGroup {
+                                let channel = (block % groups) * channelsPerGroup + local
+                                let a = rstd * (gamma?[channel] ?? 1)
+                                scales[block * channelsPerGroup + local] = a
+                                shifts[block * channelsPerGroup + local] = (beta?[channel] ?? 0) - mean * a
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return ChannelNormalization(scale: scale, shift: shift, activation: activation, channels: channels)
+    }
+
+    /// `act(x · scale[n, c] + shift[n, c])` for every element of an `[N, C, …]` tensor.
+    public func normalized(by normalization: ChannelNormalization) -> Tensor {
+        precondition(rank >= 2 && shape[1] == normalization.channels && normalization.scale.count == shape[0] * shape[1],
+                     "normalisation for \(normalization.channels) channels does not fit \(shape)")
+        let planes = shape[0] * shape[1], plane = count / max(planes, 1)
         var result = Tensor(uninitialized: shape)
-        KernelProfile.run(activation == nil ? "group norm" : "group norm + activation") {
+        KernelProfile.run(normalization.activation == nil ? "group norm" : "group norm + activation") {
             withUnsafeBufferPointer { input in
                 result.withUnsafeMutableBufferPointer { output in
-                    parallelFor(batch * groups) { block in
-                        let start = block * channelsPerGroup * plane
-                        let (mean, rstd) = Tensor.meanAndReciprocalStd(input.baseAddress! + start,
-                                                                       count: channelsPerGroup * plane, epsilon: epsilon)
-                        for local in 0..<channelsPerGroup {
-                            let channel = (block % groups) * channelsPerGroup + local
-                            let scale = rstd * (gamma?[channel] ?? 1)
-                            let shift = (beta?[channel] ?? 0) - mean * scale
-                            let offset = start + local * plane
-                            Tensor.scaleShift(input.baseAddress! + offset, output.baseAddress! + offset, count: plane,
-                                              scale: scale, shift: shift, activation: activation)
-                        }
+                    parallelFor(planes) { p in
+                        normalization.apply(input.baseAddress! + p * plane, output.baseAddress! + p * plane, count: plane,
+                                            scale: normalization.scale[p], shift: normalization.shift[p])
                     }
                 }
             }
@@ -71,7 +123,7 @@ extension Tensor {
 
     /// `out = act(in · scale + shift)` over `count` floats.
     @inlinable @inline(__always)
-    static func scaleShift(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int,
+    @usableFromInline static func scaleShift(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int,
                            scale: Float, shift: Float, activation: Activation?) {
         if let activation {
             VectorMath.map(input, output, count: count) { activation.apply($0 * scale + shift) }

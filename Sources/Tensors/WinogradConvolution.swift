@@ -89,12 +89,12 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
     /// One image: `output[o] = bias[o] + conv(image, weight)[o]` (output fully written).
     static func convolve(_ image: UnsafePointer<Float>, _ g: ConvGeometry, transformedWeights u: UnsafePointer<Float>,
                          outChannels: Int, bias: UnsafePointer<Float>?, adding residual: UnsafePointer<Float>?,
-                         _ output: UnsafeMutablePointer<Float>) {
+                         normalizing map: InputMap?, _ output: UnsafeMutablePointer<Float>) {
         let tiles = Tiles(geometry: g, outChannels: outChannels)
         parallelChunks(tiles.bands) { bands in
             let scratch = WinogradScratch(points: points, phases: m, rows: alpha, tiles: tiles.across,
                                           inputs: g.inChannels * tiles.rowsPerBand * tiles.across,
-                                          outputs: outChannels * tiles.rowsPerBand * tiles.across)
+                                          outputs: outChannels * tiles.rowsPerBand * tiles.across, width: g.width)
             defer { scratch.deallocate() }
             for band in bands {
                 let firstRow = band * tiles.rowsPerBand
@@ -104,7 +104,7 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
                     for r in 0..<rows {
                         transformInputRow(image + c * g.height * g.width, g, tiles, tileRow: firstRow + r,
                                           into: scratch.v + c * columns + r * tiles.across,
-                                          stride: g.inChannels * columns, scratch: scratch)
+                                          stride: g.inChannels * columns, scratch: scratch, map: map, channel: c)
                     }
                 }
                 for point in 0..<points {
@@ -129,7 +129,8 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
     /// the α input rows are split into phase streams (zeros outside the image), Bᵀ combines the rows, then Bᵀ
     /// combines the columns of each combined row.
     static func transformInputRow(_ channel: UnsafePointer<Float>, _ g: ConvGeometry, _ tiles: Tiles, tileRow: Int,
-                                  into v: UnsafeMutablePointer<Float>, stride: Int, scratch: WinogradScratch) {
+                                  into v: UnsafeMutablePointer<Float>, stride: Int, scratch: WinogradScratch,
+                                  map: InputMap?, channel c: Int) {
         let span = tiles.across + 1, s = scratch.streamStride
         // phases[r][k][t] = input row (m·tileRow − top + r) at column m·t + k − left.
         for r in 0..<alpha {
@@ -139,8 +140,13 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
                 rowPhases.update(repeating: 0, count: m * s)
                 continue
             }
-            splitPhases(channel + y * g.width, width: g.width, left: g.padding.left, span: span,
-                        into: rowPhases, streamStride: s)
+            var line = channel + y * g.width
+            if let map {
+                // The normalised row (x · scale + shift, activated), then split like a plain one.
+                map.apply(channel: c, line, scratch.row, count: g.width)
+                line = UnsafePointer(scratch.row)
+            }
+            splitPhases(line, width: g.width, left: g.padding.left, span: span, into: rowPhases, streamStride: s)
         }
         var t = 0
         while t + 16 <= tiles.across {
@@ -209,16 +215,19 @@ struct WinogradScratch {
     let m: UnsafeMutablePointer<Float>
     let phases: UnsafeMutablePointer<Float>
     let streamStride: Int
+    /// One normalised input row.
+    let row: UnsafeMutablePointer<Float>
 
-    init(points: Int, phases phaseCount: Int, rows: Int, tiles: Int, inputs: Int, outputs: Int) {
+    init(points: Int, phases phaseCount: Int, rows: Int, tiles: Int, inputs: Int, outputs: Int, width: Int) {
         v = .allocate(capacity: points * inputs)
         m = .allocate(capacity: points * outputs)
         streamStride = ((tiles + 1 + 15) / 16 + 1) * 16
         phases = .allocate(capacity: rows * phaseCount * streamStride)
         phases.initialize(repeating: 0, count: rows * phaseCount * streamStride)
+        row = .allocate(capacity: width)
     }
 
     func deallocate() {
-        v.deallocate(); m.deallocate(); phases.deallocate()
+        v.deallocate(); m.deallocate(); phases.deallocate(); row.deallocate()
     }
 }

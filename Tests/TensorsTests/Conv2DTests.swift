@@ -99,6 +99,27 @@ final class Conv2DTests: XCTestCase {
                        relativeTolerance: 1e-6, "1×1")
     }
 
+    func testNormalizationAppliedWhileReadingEqualsNormalizingFirst() {
+        // GroupNorm + SiLU folded into the conv: the kernels see exactly the values the materialised
+        // normalisation holds (the same per-element operations), so every algorithm agrees bit for bit.
+        let input = Self.pattern([2, 16, 34, 36], seed: 15) * 3 + 1
+        let normalization = input.groupNormalization(groups: 4, weight: Self.pattern([16], seed: 16),
+                                                     bias: Self.pattern([16], seed: 17), epsilon: 1e-6, activation: .silu)
+        let normalized = input.normalized(by: normalization)
+        XCTAssertEqual(normalized.scalars, input.groupNorm(groups: 4, weight: Self.pattern([16], seed: 16),
+                                                           bias: Self.pattern([16], seed: 17), epsilon: 1e-6,
+                                                           activation: .silu).scalars)
+        for outChannels in [20, 3] {
+            let weight = Self.pattern([outChannels, 16, 3, 3], seed: 18) * (1 / 12)
+            for algorithm in [ConvolutionAlgorithm.winogradF2, .winogradF4, .direct, .im2col] {
+                let fused = input.conv2d(weight: weight, stride: 1, padding: .uniform(1), algorithm: algorithm,
+                                         normalizing: normalization)
+                let separate = normalized.conv2d(weight: weight, stride: 1, padding: .uniform(1), algorithm: algorithm)
+                XCTAssertEqual(fused.scalars, separate.scalars, "\(algorithm) → \(outChannels)")
+            }
+        }
+    }
+
     /// Deterministic values in [−1, 1) from a linear congruential sequence.
     static func pattern(_ shape: [Int], seed: UInt64) -> Tensor {
         var state = seed &* 6364136223846793005 &+ 1442695040888963407

@@ -30,8 +30,11 @@ public struct Conv2d {
         x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
     }
 
-    /// `self(x) + residual` in one pass (the residual add of a ResNet block).
-    public func callAsFunction(_ x: Tensor, adding residual: Tensor) -> Tensor {
-        x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, adding: residual)
+    /// `self(normalization(x)) (+ residual)` without writing the normalised input (GroupNorm → act → conv),
+    /// and with the residual add of a ResNet block done as the output is written.
+    public func callAsFunction(_ x: Tensor, normalizing normalization: ChannelNormalization? = nil,
+                               adding residual: Tensor?) -> Tensor {
+        x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, adding: residual,
+                 normalizing: normalization)
     }
 }
