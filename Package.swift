@@ -52,7 +52,7 @@ let package = Package(
             "Tensors", "SafeTensors", "Images", "Models", "Random", "Schedulers", "Tokenizers", "Pipelines", "ModelSynthesis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "KernelBenchmarks", dependencies: ["Tensors"], path: "Benchmarks/KernelBenchmarks",
+        .executableTarget(name: "KernelBenchmarks", dependencies: ["Tensors", "SafeTensors"], path: "Benchmarks/KernelBenchmarks",
                           swiftSettings: kernelSettings),
 
         .target(name: "TestSupport", dependencies: ["Tensors", "SafeTensors"], path: "Tests/TestSupport"),

@@ -3,6 +3,7 @@
 // the attention call. Run: swift run -c release KernelBenchmarks [--quick]
 
 import Foundation
+import SafeTensors
 import Tensors
 
 let quick = CommandLine.arguments.contains("--quick")
@@ -131,7 +132,48 @@ for (rows, inFeatures, outFeatures) in linearShapes {
     row(label, seconds: seconds, flops: 2.0 * Double(rows * inFeatures * outFeatures), reference: reference)
 }
 
-// 6. Group norm + SiLU, 32 groups, at the UNet's 320 channels × 64² and the VAE decoder's 128 × 512² (≈ 8 FLOPs
+// 6. Weights kept as F16 and widened per call (the F16-in-memory design): the widening alone, and a linear
+// layer whose weight is widened into a scratch matrix before the sgemm, against the same layer on F32.
+for (rows, inFeatures, outFeatures) in [(256, 1280, 10240), (4096, 320, 2560), (1024, 640, 640)] {
+    let label = "F16 linear \(rows)×\(inFeatures) → \(outFeatures)"
+    guard wanted(label) else { continue }
+    let x = random([1, rows, inFeatures], seed: 15), w = random([outFeatures, inFeatures], seed: 16)
+    let half = w.scalars.map { halfBits(from: $0) }
+    var widened = Tensor(uninitialized: w.shape)
+    let widenSeconds = medianSeconds {
+        half.withUnsafeBytes { bytes in
+            widened.withUnsafeMutableBufferPointer { _ = widenToFloat(bytes, dtype: .f16, into: $0) }
+        }
+    }
+    print(String(format: "widen F16 → F32 %d×%d: %.2f ms (%.1f GB/s read + write)", outFeatures, inFeatures,
+                 widenSeconds * 1e3, 6.0 * Double(w.count) / widenSeconds / 1e9))
+    // The same widening by hardware conversion (F16C's vcvtph2ps, through Swift's Float16): what the design needs.
+    let hardwareSeconds = medianSeconds {
+        half.withUnsafeBufferPointer { bits in
+            widened.withUnsafeMutableBufferPointer { out in
+                let source = UnsafeRawPointer(bits.baseAddress!).assumingMemoryBound(to: Float16.self)
+                let destination = out.baseAddress!
+                parallelChunks(out.count, minimumChunk: 1 << 16) { range in
+                    for i in range { destination[i] = Float(source[i]) }
+                }
+            }
+        }
+    }
+    print(String(format: "widen F16 → F32 %d×%d by Float16 conversion: %.2f ms (%.1f GB/s)", outFeatures, inFeatures,
+                 hardwareSeconds * 1e3, 6.0 * Double(w.count) / hardwareSeconds / 1e9))
+    let flops = 2.0 * Double(rows * inFeatures * outFeatures)
+    let f32 = medianSeconds { _ = x.linear(weight: w) }
+    row("linear \(rows)×\(inFeatures) → \(outFeatures) F32", seconds: f32, flops: flops, reference: reference)
+    let f16 = medianSeconds {
+        half.withUnsafeBytes { bytes in
+            widened.withUnsafeMutableBufferPointer { _ = widenToFloat(bytes, dtype: .f16, into: $0) }
+        }
+        _ = x.linear(weight: widened)
+    }
+    row(label + " (widen + sgemm)", seconds: f16, flops: flops, reference: reference)
+}
+
+// 7. Group norm + SiLU, 32 groups, at the UNet's 320 channels × 64² and the VAE decoder's 128 × 512² (≈ 8 FLOPs
 // per element: statistics, scale-shift, SiLU), with the memory traffic of its two reads and one write.
 for (channels, size) in [(320, 64), (128, 512)] {
     let label = "group norm + SiLU \(channels)ch \(size)²"
