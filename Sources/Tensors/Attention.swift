@@ -12,7 +12,7 @@ public enum Attention {
     /// Query rows per tile.
     public static let queryTile = 64
     /// Key rows per tile.
-    public static let keyTile = 512
+    public static let keyTile = 1024
 
     /// Attention over `[B, N, heads·D]` tensors; `scale` defaults to 1/√D; `causal` masks keys after the query.
     public static func scaledDotProduct(query: Tensor, key: Tensor, value: Tensor, heads: Int,
