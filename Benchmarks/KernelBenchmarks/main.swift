@@ -132,6 +132,27 @@ for (rows, inFeatures, outFeatures) in linearShapes {
     row(label, seconds: seconds, flops: 2.0 * Double(rows * inFeatures * outFeatures), reference: reference)
 }
 
+// 5b. GEMM shapes of the im2col convs at 8² and 16² (M out channels × N pixels × K = in·9), and the transposed
+// product (pixels × out), which splits over the workers along the out channels instead.
+for (m, n, k) in [(1280, 64, 11520), (1280, 256, 11520), (1280, 64, 23040)] where wanted("gemm shapes") {
+    let a = random([m, k], seed: 20), b = random([k, n], seed: 21)
+    var c = Tensor(zeros: [m, n])
+    let direct = medianSeconds {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+            sgemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n)
+        } } }
+    }
+    row("gemm shapes \(m)×\(n)×\(k)", seconds: direct, flops: 2.0 * Double(m * n * k), reference: reference)
+    var ct = Tensor(zeros: [n, m])
+    let transposed = medianSeconds {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in ct.withUnsafeMutableBufferPointer { pc in
+            sgemm(transposeA: true, transposeB: true, m: n, n: m, k: k, a: pb.baseAddress!, lda: n,
+                  b: pa.baseAddress!, ldb: k, c: pc.baseAddress!, ldc: m)
+        } } }
+    }
+    row("gemm shapes \(n)×\(m)×\(k) (transposed)", seconds: transposed, flops: 2.0 * Double(m * n * k), reference: reference)
+}
+
 // 6. Weights kept as F16 and widened per call (the F16-in-memory design): the widening alone, and a linear
 // layer whose weight is widened into a scratch matrix before the sgemm, against the same layer on F32.
 for (rows, inFeatures, outFeatures) in [(256, 1280, 10240), (4096, 320, 2560), (1024, 640, 640)] {
