@@ -72,7 +72,7 @@ let package = Package(
             "ModelSynthesis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "KernelBenchmarks", dependencies: ["Tensors"], path: "Benchmarks/KernelBenchmarks",
+        .executableTarget(name: "KernelBenchmarks", dependencies: ["Tensors", "SafeTensors"], path: "Benchmarks/KernelBenchmarks",
                           swiftSettings: kernelSettings),
 
         .target(name: "TestSupport", dependencies: ["Tensors", "SafeTensors"], path: "Tests/TestSupport"),

@@ -3,6 +3,7 @@
 // the attention call. Run: swift run -c release KernelBenchmarks [--quick]
 
 import Foundation
+import SafeTensors
 import Tensors
 
 let quick = CommandLine.arguments.contains("--quick")
@@ -119,10 +120,90 @@ for (queries, keys, heads, headDim) in attentionShapes {
     row(label, seconds: seconds, flops: 4.0 * Double(queries * keys * heads * headDim), reference: reference)
 }
 
-// 5. Group norm + SiLU, 320 channels at 64², 32 groups (≈ 8 FLOPs per element: stats, scale-shift, SiLU).
-let gnInput = random([1, 320, 64, 64], seed: 9)
-let gamma = random([320], seed: 10), beta = random([320], seed: 11)
-if wanted("group norm") {
-let gnSeconds = medianSeconds { _ = gnInput.groupNorm(groups: 32, weight: gamma, bias: beta, epsilon: 1e-5, activation: .silu) }
-row("group norm + SiLU 320ch 64²", seconds: gnSeconds, flops: 8.0 * Double(gnInput.count), reference: reference)
+// 5. Linear layers at the SD1.5 UNet's shapes (tokens × in → out): attention projections, GEGLU, FF out.
+let linearShapes = [(4096, 320, 320), (4096, 320, 2560), (4096, 1280, 320), (1024, 640, 640), (1024, 640, 5120),
+                    (1024, 2560, 640), (256, 1280, 1280), (256, 1280, 10240), (256, 5120, 1280)]
+for (rows, inFeatures, outFeatures) in linearShapes {
+    let label = "linear \(rows)×\(inFeatures) → \(outFeatures)"
+    guard wanted(label) else { continue }
+    let x = random([1, rows, inFeatures], seed: 12), w = random([outFeatures, inFeatures], seed: 13)
+    let b = random([outFeatures], seed: 14)
+    let seconds = medianSeconds { _ = x.linear(weight: w, bias: b) }
+    row(label, seconds: seconds, flops: 2.0 * Double(rows * inFeatures * outFeatures), reference: reference)
+}
+
+// 5b. GEMM shapes of the im2col convs at 8² and 16² (M out channels × N pixels × K = in·9), and the transposed
+// product (pixels × out), which splits over the workers along the out channels instead.
+for (m, n, k) in [(1280, 64, 11520), (1280, 256, 11520), (1280, 64, 23040)] where wanted("gemm shapes") {
+    let a = random([m, k], seed: 20), b = random([k, n], seed: 21)
+    var c = Tensor(zeros: [m, n])
+    let direct = medianSeconds {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+            sgemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n)
+        } } }
+    }
+    row("gemm shapes \(m)×\(n)×\(k)", seconds: direct, flops: 2.0 * Double(m * n * k), reference: reference)
+    var ct = Tensor(zeros: [n, m])
+    let transposed = medianSeconds {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in ct.withUnsafeMutableBufferPointer { pc in
+            sgemm(transposeA: true, transposeB: true, m: n, n: m, k: k, a: pb.baseAddress!, lda: n,
+                  b: pa.baseAddress!, ldb: k, c: pc.baseAddress!, ldc: m)
+        } } }
+    }
+    row("gemm shapes \(n)×\(m)×\(k) (transposed)", seconds: transposed, flops: 2.0 * Double(m * n * k), reference: reference)
+}
+
+// 6. Weights kept as F16 and widened per call (the F16-in-memory design): the widening alone, and a linear
+// layer whose weight is widened into a scratch matrix before the sgemm, against the same layer on F32.
+for (rows, inFeatures, outFeatures) in [(256, 1280, 10240), (4096, 320, 2560), (1024, 640, 640)] {
+    let label = "F16 linear \(rows)×\(inFeatures) → \(outFeatures)"
+    guard wanted(label) else { continue }
+    let x = random([1, rows, inFeatures], seed: 15), w = random([outFeatures, inFeatures], seed: 16)
+    let half = w.scalars.map { halfBits(from: $0) }
+    var widened = Tensor(uninitialized: w.shape)
+    let widenSeconds = medianSeconds {
+        half.withUnsafeBytes { bytes in
+            widened.withUnsafeMutableBufferPointer { _ = widenToFloat(bytes, dtype: .f16, into: $0) }
+        }
+    }
+    print(String(format: "widen F16 → F32 %d×%d: %.2f ms (%.1f GB/s read + write)", outFeatures, inFeatures,
+                 widenSeconds * 1e3, 6.0 * Double(w.count) / widenSeconds / 1e9))
+    // The same widening by hardware conversion (F16C's vcvtph2ps, through Swift's Float16): what the design needs.
+    let hardwareSeconds = medianSeconds {
+        half.withUnsafeBufferPointer { bits in
+            widened.withUnsafeMutableBufferPointer { out in
+                let source = UnsafeRawPointer(bits.baseAddress!).assumingMemoryBound(to: Float16.self)
+                let destination = out.baseAddress!
+                parallelChunks(out.count, minimumChunk: 1 << 16) { range in
+                    for i in range { destination[i] = Float(source[i]) }
+                }
+            }
+        }
+    }
+    print(String(format: "widen F16 → F32 %d×%d by Float16 conversion: %.2f ms (%.1f GB/s)", outFeatures, inFeatures,
+                 hardwareSeconds * 1e3, 6.0 * Double(w.count) / hardwareSeconds / 1e9))
+    let flops = 2.0 * Double(rows * inFeatures * outFeatures)
+    let f32 = medianSeconds { _ = x.linear(weight: w) }
+    row("linear \(rows)×\(inFeatures) → \(outFeatures) F32", seconds: f32, flops: flops, reference: reference)
+    let f16 = medianSeconds {
+        half.withUnsafeBytes { bytes in
+            widened.withUnsafeMutableBufferPointer { _ = widenToFloat(bytes, dtype: .f16, into: $0) }
+        }
+        _ = x.linear(weight: widened)
+    }
+    row(label + " (widen + sgemm)", seconds: f16, flops: flops, reference: reference)
+}
+
+// 7. Group norm + SiLU, 32 groups, at the UNet's 320 channels × 64² and the VAE decoder's 128 × 512² (≈ 8 FLOPs
+// per element: statistics, scale-shift, SiLU), with the memory traffic of its two reads and one write.
+for (channels, size) in [(320, 64), (128, 512)] {
+    let label = "group norm + SiLU \(channels)ch \(size)²"
+    guard wanted(label) else { continue }
+    let gnInput = random([1, channels, size, size], seed: 9)
+    let gamma = random([channels], seed: 10), beta = random([channels], seed: 11)
+    let seconds = medianSeconds {
+        _ = gnInput.groupNorm(groups: 32, weight: gamma, bias: beta, epsilon: 1e-5, activation: .silu)
+    }
+    row(label, seconds: seconds, flops: 8.0 * Double(gnInput.count), reference: reference)
+    print(String(format: "    %.1f GB/s (two reads, one write)", 12.0 * Double(gnInput.count) / seconds / 1e9))
 }

@@ -11,7 +11,13 @@ public func widenToFloat(_ source: UnsafeRawBufferPointer, dtype: SafeTensorsDTy
     precondition(source.count == destination.count * dtype.byteSize, "widenToFloat: byte count mismatch")
     switch dtype {
     case .f32: widenElements(source, into: destination) { (bits: UInt32) in Float(bitPattern: UInt32(littleEndian: bits)) }
-    case .f16: widenElements(source, into: destination) { (bits: UInt16) in floatFromHalfBits(UInt16(littleEndian: bits)) }
+    case .f16:
+        #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+        // The hardware conversion (F16C / NEON), exact like floatFromHalfBits and an order of magnitude faster.
+        widenElements(source, into: destination) { (bits: UInt16) in Float(Float16(bitPattern: UInt16(littleEndian: bits))) }
+        #else
+        widenElements(source, into: destination) { (bits: UInt16) in floatFromHalfBits(UInt16(littleEndian: bits)) }
+        #endif
     case .bf16: widenElements(source, into: destination) { (bits: UInt16) in floatFromBFloat16Bits(UInt16(littleEndian: bits)) }
     case .f64: widenElements(source, into: destination) { (bits: UInt64) in Float(Double(bitPattern: UInt64(littleEndian: bits))) }
     case .i64: widenElements(source, into: destination) { (value: Int64) in Float(Int64(littleEndian: value)) }

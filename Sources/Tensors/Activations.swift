@@ -43,11 +43,13 @@ extension Tensor {
 
     /// Applies the activation elementwise, in place.
     public mutating func apply(_ activation: Activation) {
-        withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
-            parallelChunks(buffer.count, minimumChunk: 1 << 14) { range in
-                VectorMath.map(base + range.lowerBound, base + range.lowerBound, count: range.count) {
-                    activation.apply($0)
+        KernelProfile.run("activation") {
+            withUnsafeMutableBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                parallelChunks(buffer.count, minimumChunk: 1 << 14) { range in
+                    VectorMath.map(base + range.lowerBound, base + range.lowerBound, count: range.count) {
+                        activation.apply($0)
+                    }
                 }
             }
         }

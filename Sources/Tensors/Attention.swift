@@ -1,7 +1,7 @@
 // out = softmax(scale · Q Kᵀ [+ causal mask]) V per head, for Q [B, Nq, H·D] and K, V [B, Nk, H·D].
 // Flash-style: a tile of queries meets key tiles one at a time with an online (running-max) softmax,
-// so only a Tq×Tk score tile per worker ever exists — never the Nq×Nk matrix. Tiles use single-threaded
-// sgemm (one task per worker: batch × head × query tile); the softmax bookkeeping is SIMD16.
+// so only a Tq×Tk score tile per worker ever exists — never the Nq×Nk matrix. The tile products are the SIMD16
+// kernels of AttentionKernels.swift on keys and values packed per head; tasks are batch × head × query tile.
 
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +12,7 @@ public enum Attention {
     /// Query rows per tile.
     public static let queryTile = 64
     /// Key rows per tile.
-    public static let keyTile = 512
+    public static let keyTile = 1024
 
     /// Attention over `[B, N, heads·D]` tensors; `scale` defaults to 1/√D; `causal` masks keys after the query.
     public static func scaledDotProduct(query: Tensor, key: Tensor, value: Tensor, heads: Int,
@@ -25,14 +25,16 @@ public enum Attention {
         precondition(heads > 0 && shape.width % heads == 0, "attention: width \(shape.width) not divisible by \(heads) heads")
         let scale = scale ?? 1 / Float(shape.headDim).squareRoot()
         var output = Tensor(uninitialized: query.shape)
-        FLOPCounter.add(4 * Double(shape.batch * shape.queries) * Double(shape.keys * shape.width))
-        query.withUnsafeBufferPointer { q in
-            key.withUnsafeBufferPointer { k in
-                value.withUnsafeBufferPointer { v in
-                    output.withUnsafeMutableBufferPointer { o in
-                        let pointers = AttentionPointers(query: q.baseAddress!, key: k.baseAddress!,
-                                                         value: v.baseAddress!, output: o.baseAddress!)
-                        run(pointers, shape, scale: scale, causal: causal)
+        let flops = 4 * Double(shape.batch * shape.queries) * Double(shape.keys * shape.width)
+        KernelProfile.run("attention", flops: flops) {
+            query.withUnsafeBufferPointer { q in
+                key.withUnsafeBufferPointer { k in
+                    value.withUnsafeBufferPointer { v in
+                        output.withUnsafeMutableBufferPointer { o in
+                            let pointers = AttentionPointers(query: q.baseAddress!, key: k.baseAddress!,
+                                                             value: v.baseAddress!, output: o.baseAddress!)
+                            run(pointers, shape, scale: scale, causal: causal)
+                        }
                     }
                 }
             }
@@ -40,53 +42,82 @@ public enum Attention {
         return output
     }
 
-    /// Floats of scratch one worker needs (the score tile, the output accumulator, running max and sum).
+    /// Floats of scratch one worker needs (the score tile, the output accumulator with its rows padded to whole
+    /// vectors, running max and sum) — independent of the sequence lengths.
     public static func scratchFloats(headDim: Int) -> Int {
-        queryTile * keyTile + queryTile * headDim + 2 * queryTile
+        queryTile * keyTile + queryTile * PackedHead.roundUp(headDim, 16) + 2 * queryTile
     }
 
     static func run(_ p: AttentionPointers, _ s: AttentionShape, scale: Float, causal: Bool) {
+        // Each head's keys (transposed) and values, packed once: O(keys · width) floats, like K and V themselves.
+        let perHead = PackedHead.floats(keys: s.keys, headDim: s.headDim)
+        let storage = UnsafeMutablePointer<Float>.allocate(capacity: s.batch * s.heads * perHead)
+        defer { storage.deallocate() }
+        parallelFor(s.batch * s.heads) { index in
+            _ = PackedHead(p, s, batch: index / s.heads, head: index % s.heads, storage: storage + index * perHead)
+        }
         let tilesPerHead = (s.queries + queryTile - 1) / queryTile
-        BLASThreads.singleThreaded {
-            parallelChunks(s.batch * s.heads * tilesPerHead) { tasks in
-                var scratch = AttentionScratch(headDim: s.headDim)
-                defer { scratch.deallocate() }
-                for task in tasks {
-                    let tile = task % tilesPerHead, head = (task / tilesPerHead) % s.heads
-                    let batch = task / (tilesPerHead * s.heads)
-                    attendTile(p, s, batch: batch, head: head, firstQuery: tile * queryTile,
-                               scale: scale, causal: causal, scratch: &scratch)
-                }
+        parallelChunks(s.batch * s.heads * tilesPerHead) { tasks in
+            var scratch = AttentionScratch(headDim: s.headDim)
+            defer { scratch.deallocate() }
+            for task in tasks {
+                let tile = task % tilesPerHead, head = (task / tilesPerHead) % s.heads
+                let batch = task / (tilesPerHead * s.heads)
+                let index = batch * s.heads + head
+                let packed = PackedHead(view: storage + index * perHead, keys: s.keys, headDim: s.headDim)
+                attendTile(p, s, packed, batch: batch, head: head, firstQuery: tile * queryTile,
+                           scale: scale, causal: causal, scratch: &scratch)
             }
         }
     }
 
     /// One query tile of one head against all its keys, key tile by key tile.
-    static func attendTile(_ p: AttentionPointers, _ s: AttentionShape, batch: Int, head: Int, firstQuery: Int,
-                           scale: Float, causal: Bool, scratch: inout AttentionScratch) {
+    static func attendTile(_ p: AttentionPointers, _ s: AttentionShape, _ packed: PackedHead, batch: Int, head: Int,
+                           firstQuery: Int, scale: Float, causal: Bool, scratch: inout AttentionScratch) {
         let rows = min(queryTile, s.queries - firstQuery)
-        let d = s.headDim
+        let d = s.headDim, dp = packed.paddedDim
         let q = p.query + (batch * s.queries + firstQuery) * s.width + head * d
-        scratch.reset(rows: rows)
+        // Rows past the tile's last repeat it (their results are never read), so blocks are always 4 rows.
+        func query(_ r: Int) -> UnsafePointer<Float> { q + min(r, rows - 1) * s.width }
+        func probabilities(_ r: Int) -> UnsafePointer<Float> { UnsafePointer(scratch.scores + min(r, rows - 1) * keyTile) }
+        scratch.reset(rows: PackedHead.roundUp(rows, 4))
         let keyLimit = causal ? min(s.keys, firstQuery + rows) : s.keys
         var firstKey = 0
         while firstKey < keyLimit {
             let columns = min(keyTile, keyLimit - firstKey)
-            let keyRows = (batch * s.keys + firstKey) * s.width + head * d
-            serialSgemm(transposeB: true, m: rows, n: columns, k: d, alpha: scale,
-                  a: q, lda: s.width, b: p.key + keyRows, ldb: s.width, c: scratch.scores, ldc: columns)
+            for r in stride(from: 0, to: rows, by: 4) {
+                for j in stride(from: 0, to: columns, by: 32) {
+                    AttentionKernels.scoreBlock(query(r), query(r + 1), query(r + 2), query(r + 3),
+                                                keyBlock: packed.keyBlock((firstKey + j) / 32), headDim: d,
+                                                scale: scale, into: scratch.scores + r * keyTile + j,
+                                                scoreStride: keyTile)
+                }
+            }
             for r in 0..<rows {
                 let visible = causal ? max(0, min(columns, firstQuery + r - firstKey + 1)) : columns
-                scratch.absorb(row: r, columns: columns, visible: visible, headDim: d)
+                scratch.absorb(row: r, columns: columns, visible: visible)
             }
-            serialSgemm(m: rows, n: d, k: columns, a: scratch.scores, lda: columns,
-                  b: p.value + keyRows, ldb: s.width, beta: 1, c: scratch.accumulator, ldc: d)
+            for r in stride(from: 0, to: rows, by: 4) {
+                let (p0, p1, p2, p3) = (probabilities(r), probabilities(r + 1), probabilities(r + 2), probabilities(r + 3))
+                for panel in 0..<packed.fullPanels {
+                    let (values, stride) = packed.valuePanel(panel, fromKey: firstKey)
+                    AttentionKernels.valueBlock(p0, p1, p2, p3, values: values, valueStride: stride, keys: columns,
+                                                accumulator: scratch.accumulator + r * dp + 32 * panel,
+                                                accumulatorStride: dp)
+                }
+                if dp % 32 != 0 {
+                    let (values, stride) = packed.valuePanel(packed.fullPanels, fromKey: firstKey)
+                    AttentionKernels.valueBlock16(p0, p1, p2, p3, values: values, valueStride: stride, keys: columns,
+                                                  accumulator: scratch.accumulator + r * dp + 32 * packed.fullPanels,
+                                                  accumulatorStride: dp)
+                }
+            }
             firstKey += columns
         }
         let out = p.output + (batch * s.queries + firstQuery) * s.width + head * d
         for r in 0..<rows {
             let norm = 1 / scratch.rowSum[r]
-            VectorMath.map(scratch.accumulator + r * d, out + r * s.width, count: d) { $0 * norm }
+            VectorMath.map(scratch.accumulator + r * dp, out + r * s.width, count: d) { $0 * norm }
         }
     }
 }
@@ -103,7 +134,7 @@ struct AttentionPointers {
     let output: UnsafeMutablePointer<Float>
 }
 
-/// One worker's tiles: scores [Tq×Tk], output accumulator [Tq×D], running max and running sum per row.
+/// One worker's tiles: scores [Tq×Tk], output accumulator [Tq×D'] (D rounded up to 16), running max and sum.
 struct AttentionScratch {
     let scores: UnsafeMutablePointer<Float>
     let accumulator: UnsafeMutablePointer<Float>
@@ -112,9 +143,9 @@ struct AttentionScratch {
     let headDim: Int
 
     init(headDim: Int) {
-        self.headDim = headDim
+        self.headDim = PackedHead.roundUp(headDim, 16)
         scores = .allocate(capacity: Attention.queryTile * Attention.keyTile)
-        accumulator = .allocate(capacity: Attention.queryTile * headDim)
+        accumulator = .allocate(capacity: Attention.queryTile * self.headDim)
         rowMax = .allocate(capacity: Attention.queryTile)
         rowSum = .allocate(capacity: Attention.queryTile)
     }
@@ -128,9 +159,9 @@ struct AttentionScratch {
     /// Online softmax for one row of a score tile: turn scores into e^{s − m_new} (zero where masked),
     /// rescale the row's running sum and accumulator by e^{m_old − m_new}. SIMD16 throughout.
     @inline(__always)
-    func absorb(row r: Int, columns: Int, visible: Int, headDim d: Int) {
+    func absorb(row r: Int, columns: Int, visible: Int) {
         typealias V = VectorMath.Vector
-        let line = scores + r * columns
+        let line = scores + r * Attention.keyTile
         var lanesMax = V(repeating: -.infinity)
         var j = 0
         while j + 16 <= visible {
@@ -163,8 +194,8 @@ struct AttentionScratch {
         let correction = rowMax[r] == -.infinity ? 0 : expf(rowMax[r] - newMax)
         rowSum[r] = rowSum[r] * correction + (lanesSum.sum() + tailSum)
         if correction != 1 {
-            let acc = accumulator + r * d
-            VectorMath.map(acc, acc, count: d) { $0 * correction }
+            let acc = accumulator + r * headDim
+            VectorMath.map(acc, acc, count: headDim) { $0 * correction }
         }
         rowMax[r] = newMax
     }

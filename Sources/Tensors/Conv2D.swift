@@ -1,6 +1,6 @@
 // out[n, o, y, x] = bias[o] + Σ_{c,ky,kx} w[o, c, ky, kx] · in[n, c, y·s − pad + ky, x·s − pad + kx]  (NCHW).
 // 1×1 stride-1 convs are one GEMM per image; large 3×3 stride-1 convs use Winograd
-// (WinogradConvolution.swift); others unfold rows of output into an im2col panel (bounded size, built in
+// (WinogradConvolution.swift), stride-1 convs with ≤ 8 channels on a side direct summation (DirectConvolution.swift); others unfold rows of output into an im2col panel (bounded size, built in
 // parallel) and multiply it by the [out, in·kh·kw] weight with one sgemm.
 
 /// Zero padding on each side of the image, in pixels.
@@ -30,11 +30,16 @@ struct ConvGeometry {
         kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == .uniform(0)
     }
 
-    /// The algorithm `algorithm` resolves to here: Winograd only for 3×3 stride-1 convs. `.automatic` takes it
+    /// The algorithm `algorithm` resolves to here. `.automatic` computes stride-1 convs with at most 8 input or
+    /// output channels directly (the networks' image/latent ends, where a GEMM is too thin), and Winograd only
+    /// for 3×3 stride-1 convs: `.automatic` takes it
     /// for output planes of at least 32×32 with 16 or more channels each side, where it beats im2col: F(4×4, 3×3)
     /// from 128×128 up (the VAE's large layers: 1.4× faster than F(2×2) there, relative error still ~1e-5),
     /// F(2×2, 3×3) below (the UNet, where F(4×4) gains nothing).
     func resolve(_ algorithm: ConvolutionAlgorithm, outChannels: Int) -> ConvolutionAlgorithm {
+        if algorithm == .direct || (algorithm == .automatic && !isPointwise && (inChannels <= 8 || outChannels <= 8)) {
+            return stride == 1 ? .direct : .im2col
+        }
         guard kernelHeight == 3, kernelWidth == 3, stride == 1 else { return .im2col }
         switch algorithm {
         case .automatic:
@@ -42,6 +47,25 @@ struct ConvGeometry {
             return outHeight * outWidth >= 16384 ? .winogradF4 : .winogradF2
         default: return algorithm
         }
+    }
+}
+
+/// One image's input normalisation as the conv kernels apply it: channel c's values x become
+/// act(x · scale[c] + shift[c]) as they are read; zero padding stays zero (it pads the normalised tensor).
+struct InputMap {
+    let normalization: ChannelNormalization
+    let image: Int
+
+    init(_ normalization: ChannelNormalization, image: Int) {
+        self.normalization = normalization
+        self.image = image
+    }
+
+    /// Channel c's `count` values from `source`, mapped into `destination`.
+    @inline(__always)
+    func apply(channel c: Int, _ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, count: Int) {
+        let (scale, shift) = normalization.parameters(image: image, channel: c)
+        normalization.apply(source, destination, count: count, scale: scale, shift: shift)
     }
 }
 
@@ -56,6 +80,8 @@ public enum ConvolutionAlgorithm: Sendable {
     case winogradF2
     /// Winograd F(4×4, 3×3) wherever the kernel is 3×3 with stride 1 (im2col otherwise).
     case winogradF4
+    /// Direct summation, register-blocked, for stride 1 (im2col otherwise).
+    case direct
 }
 
 extension Tensor {
@@ -64,9 +90,13 @@ extension Tensor {
         conv2d(weight: weight, bias: bias, stride: stride, padding: .uniform(padding))
     }
 
-    /// Convolution with explicit per-side zero padding (the VAE's asymmetric downsampling pad).
+    /// Convolution with explicit per-side zero padding (the VAE's asymmetric downsampling pad); with `residual`
+    /// (the output's shape) it returns `conv + bias + residual` in one pass, the residual add of a ResNet block;
+    /// with `normalization` it convolves `self.normalized(by: normalization)` (a group norm + SiLU before the
+    /// conv), applied as the input is read where the algorithm allows, without writing the normalised tensor.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D,
-                       algorithm: ConvolutionAlgorithm = .automatic) -> Tensor {
+                       algorithm: ConvolutionAlgorithm = .automatic, adding residual: Tensor? = nil,
+                       normalizing normalization: ChannelNormalization? = nil) -> Tensor {
         precondition(rank == 4 && weight.rank == 4, "conv2d needs NCHW input and OIHW weight, got \(shape), \(weight.shape)")
         precondition(weight.shape[1] == shape[1], "conv2d: input has \(shape[1]) channels, weight expects \(weight.shape[1])")
         let geometry = ConvGeometry(inChannels: shape[1], height: shape[2], width: shape[3],
@@ -77,21 +107,45 @@ extension Tensor {
         let batch = shape[0], outChannels = weight.shape[0]
         precondition(bias == nil || bias!.count == outChannels, "bias has \(bias!.count) values, expected \(outChannels)")
         var result = Tensor(uninitialized: [batch, outChannels, geometry.outHeight, geometry.outWidth])
-        FLOPCounter.add(2 * Double(batch * outChannels) * Double(geometry.patchSize * geometry.outHeight * geometry.outWidth))
-        switch geometry.resolve(algorithm, outChannels: outChannels) {
-        case .winogradF2: convolveWinograd(geometry, WinogradF2.self, weight: weight, bias: bias, into: &result)
-        case .winogradF4: convolveWinograd(geometry, WinogradF4.self, weight: weight, bias: bias, into: &result)
-        default: convolveByGEMM(geometry, weight: weight, bias: bias, into: &result)
+        precondition(residual == nil || residual!.shape == result.shape,
+                     "conv2d: residual \(residual!.shape) does not match the output \(result.shape)")
+        let flops = 2 * Double(batch * outChannels) * Double(geometry.patchSize * geometry.outHeight * geometry.outWidth)
+        let resolved = geometry.resolve(algorithm, outChannels: outChannels)
+        precondition(normalization == nil || normalization!.scale.count == batch * geometry.inChannels,
+                     "conv2d: the input normalisation does not fit \(shape)")
+        switch resolved {
+        case .winogradF2:
+            KernelProfile.run("conv 3×3 Winograd F(2×2)", flops: flops) {
+                convolveWinograd(geometry, WinogradF2.self, weight: weight, bias: bias, residual: residual,
+                                 normalization: normalization, into: &result)
+            }
+        case .winogradF4:
+            KernelProfile.run("conv 3×3 Winograd F(4×4)", flops: flops) {
+                convolveWinograd(geometry, WinogradF4.self, weight: weight, bias: bias, residual: residual,
+                                 normalization: normalization, into: &result)
+            }
+        case .direct:
+            KernelProfile.run("conv direct", flops: flops) {
+                convolveDirectly(geometry, weight: weight, bias: bias, residual: residual, normalization: normalization,
+                                 into: &result)
+            }
+        default:
+            // im2col and 1×1 read their input many times or straight from BLAS: normalise it once, up front.
+            let input = normalization.map { normalized(by: $0) } ?? self
+            KernelProfile.run(geometry.isPointwise ? "conv 1×1 (GEMM)" : "conv im2col", flops: flops) {
+                input.convolveByGEMM(geometry, weight: weight, bias: bias, residual: residual, into: &result)
+            }
         }
         return result
     }
 
-    /// im2col (or a plain GEMM for 1×1) per image, onto the bias-filled output.
-    func convolveByGEMM(_ geometry: ConvGeometry, weight: Tensor, bias: Tensor?, into result: inout Tensor) {
+    /// im2col (or a plain GEMM for 1×1) per image, accumulated onto the output filled with bias (+ residual).
+    func convolveByGEMM(_ geometry: ConvGeometry, weight: Tensor, bias: Tensor?, residual: Tensor?,
+                        into result: inout Tensor) {
         let batch = shape[0], outChannels = weight.shape[0]
         let plane = geometry.outHeight * geometry.outWidth
-        result.fillChannels(with: bias, channels: outChannels, plane: plane)
-        let beta: Float = bias == nil ? 0 : 1
+        result.fillChannels(with: bias, adding: residual, channels: outChannels, plane: plane)
+        let beta: Float = bias == nil && residual == nil ? 0 : 1
         withUnsafeBufferPointer { input in
             weight.withUnsafeBufferPointer { w in
                 result.withUnsafeMutableBufferPointer { out in
@@ -111,9 +165,36 @@ extension Tensor {
         }
     }
 
+    /// Direct summation per image (few input or output channels).
+    func convolveDirectly(_ geometry: ConvGeometry, weight: Tensor, bias: Tensor?, residual: Tensor?,
+                          normalization: ChannelNormalization?, into result: inout Tensor) {
+        let batch = shape[0], outChannels = weight.shape[0]
+        let plane = geometry.outHeight * geometry.outWidth
+        withUnsafeBufferPointer { input in
+            weight.withUnsafeBufferPointer { w in
+                result.withUnsafeMutableBufferPointer { out in
+                    func run(_ b: UnsafePointer<Float>?, _ r: UnsafePointer<Float>?) {
+                        for n in 0..<batch {
+                            let image = input.baseAddress! + n * geometry.inChannels * geometry.height * geometry.width
+                            DirectConvolution.convolve(image, geometry, weight: w.baseAddress!, outChannels: outChannels,
+                                                       bias: b, adding: r.map { $0 + n * outChannels * plane },
+                                                       normalizing: normalization.map { InputMap($0, image: n) },
+                                                       out.baseAddress! + n * outChannels * plane)
+                        }
+                    }
+                    func withResidual(_ b: UnsafePointer<Float>?) {
+                        if let residual { residual.withUnsafeBufferPointer { run(b, $0.baseAddress!) } } else { run(b, nil) }
+                    }
+                    if let bias { bias.withUnsafeBufferPointer { withResidual($0.baseAddress!) } } else { withResidual(nil) }
+                }
+            }
+        }
+    }
+
     /// Winograd F(m×m, 3×3) per image: the weights are transformed once per call.
     func convolveWinograd<Tiling: WinogradTiling>(_ geometry: ConvGeometry, _ tiling: Tiling.Type, weight: Tensor,
-                                                   bias: Tensor?, into result: inout Tensor) {
+                                                   bias: Tensor?, residual: Tensor?,
+                                                   normalization: ChannelNormalization?, into result: inout Tensor) {
         typealias Winograd = WinogradConvolution<Tiling>
         let batch = shape[0], outChannels = weight.shape[0]
         let plane = geometry.outHeight * geometry.outWidth
@@ -122,30 +203,44 @@ extension Tensor {
                 let u = Winograd.transformWeights(w.baseAddress!, outChannels: outChannels, inChannels: geometry.inChannels)
                 defer { u.deallocate() }
                 result.withUnsafeMutableBufferPointer { out in
-                    func run(_ b: UnsafePointer<Float>?) {
+                    func run(_ b: UnsafePointer<Float>?, _ r: UnsafePointer<Float>?) {
                         for n in 0..<batch {
                             let image = input.baseAddress! + n * geometry.inChannels * geometry.height * geometry.width
                             Winograd.convolve(image, geometry, transformedWeights: u, outChannels: outChannels,
-                                              bias: b, out.baseAddress! + n * outChannels * plane)
+                                              bias: b, adding: r.map { $0 + n * outChannels * plane },
+                                              normalizing: normalization.map { InputMap($0, image: n) },
+                                              out.baseAddress! + n * outChannels * plane)
                         }
                     }
-                    if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+                    func withResidual(_ b: UnsafePointer<Float>?) {
+                        if let residual { residual.withUnsafeBufferPointer { run(b, $0.baseAddress!) } } else { run(b, nil) }
+                    }
+                    if let bias { bias.withUnsafeBufferPointer { withResidual($0.baseAddress!) } } else { withResidual(nil) }
                 }
             }
         }
     }
 
-    /// Copies `bias[c]` over each channel plane of an NC… tensor; no-op when nil.
-    mutating func fillChannels(with bias: Tensor?, channels: Int, plane: Int) {
-        guard let bias else { return }
-        precondition(bias.count == channels, "bias has \(bias.count) values, expected \(channels)")
-        bias.withUnsafeBufferPointer { b in
-            withUnsafeMutableBufferPointer { y in
-                let images = y.count / (channels * plane)
-                for n in 0..<images {
-                    for c in 0..<channels {
-                        (y.baseAddress! + (n * channels + c) * plane).update(repeating: b[c], count: plane)
+    /// Sets each channel plane of an NC… tensor to `bias[c]` (+ the same plane of `residual`); leaves the
+    /// tensor untouched when both are nil.
+    mutating func fillChannels(with bias: Tensor?, adding residual: Tensor? = nil, channels: Int, plane: Int) {
+        guard bias != nil || residual != nil else { return }
+        precondition(bias == nil || bias!.count == channels, "bias has \(bias!.count) values, expected \(channels)")
+        let biasValues = bias?.scalars ?? [Float](repeating: 0, count: channels)
+        let planes = count / plane
+        withUnsafeMutableBufferPointer { y in
+            let out = y.baseAddress!
+            if let residual {
+                residual.withUnsafeBufferPointer { r in
+                    let source = r.baseAddress!
+                    parallelFor(planes, minimumChunk: 4) { p in
+                        let shift = VectorMath.Vector(repeating: biasValues[p % channels])
+                        VectorMath.map(source + p * plane, out + p * plane, count: plane) { $0 + shift }
                     }
+                }
+            } else {
+                parallelFor(planes, minimumChunk: 4) { p in
+                    (out + p * plane).update(repeating: biasValues[p % channels], count: plane)
                 }
             }
         }

@@ -34,11 +34,13 @@ extension Tensor {
         var result = Tensor(uninitialized: outShape)
         let aStrides = Tensor.broadcastStrides(shape, to: outShape)
         let bStrides = Tensor.broadcastStrides(other.shape, to: outShape)
-        withUnsafeBufferPointer { a in
-            other.withUnsafeBufferPointer { b in
-                result.withUnsafeMutableBufferPointer { out in
-                    Tensor.broadcastLoop(op, a.baseAddress!, aStrides, b.baseAddress!, bStrides,
-                                         out.baseAddress!, outShape)
+        KernelProfile.run("elementwise (broadcast)") {
+            withUnsafeBufferPointer { a in
+                other.withUnsafeBufferPointer { b in
+                    result.withUnsafeMutableBufferPointer { out in
+                        Tensor.broadcastLoop(op, a.baseAddress!, aStrides, b.baseAddress!, bStrides,
+                                             out.baseAddress!, outShape)
+                    }
                 }
             }
         }
@@ -63,16 +65,18 @@ extension Tensor {
     /// Adds `other` (same shape) into this tensor in place: the residual-add of every block.
     public mutating func add(_ other: Tensor, scaledBy scale: Float = 1) {
         precondition(shape == other.shape, "in-place add needs equal shapes, got \(shape) and \(other.shape)")
-        other.withUnsafeBufferPointer { b in
-            withUnsafeMutableBufferPointer { a in
-                let pa = a.baseAddress!, pb = b.baseAddress!
-                parallelChunks(a.count, minimumChunk: 1 << 14) { range in
-                    var i = range.lowerBound
-                    while i + 16 <= range.upperBound {
-                        VectorMath.store(VectorMath.load(pa, i) + scale * VectorMath.load(pb, i), pa, i)
-                        i += 16
+        KernelProfile.run("add in place") {
+            other.withUnsafeBufferPointer { b in
+                withUnsafeMutableBufferPointer { a in
+                    let pa = a.baseAddress!, pb = b.baseAddress!
+                    parallelChunks(a.count, minimumChunk: 1 << 14) { range in
+                        var i = range.lowerBound
+                        while i + 16 <= range.upperBound {
+                            VectorMath.store(VectorMath.load(pa, i) + scale * VectorMath.load(pb, i), pa, i)
+                            i += 16
+                        }
+                        while i < range.upperBound { pa[i] += scale * pb[i]; i += 1 }
                     }
-                    while i < range.upperBound { pa[i] += scale * pb[i]; i += 1 }
                 }
             }
         }
@@ -81,11 +85,13 @@ extension Tensor {
     /// The tensor with `transform` applied to every 16-lane vector.
     public func mapped(_ transform: (VectorMath.Vector) -> VectorMath.Vector) -> Tensor {
         var result = Tensor(uninitialized: shape)
-        withUnsafeBufferPointer { src in
-            result.withUnsafeMutableBufferPointer { dst in
-                let s = src.baseAddress!, d = dst.baseAddress!
-                parallelChunks(count, minimumChunk: 1 << 14) { range in
-                    VectorMath.map(s + range.lowerBound, d + range.lowerBound, count: range.count, transform)
+        KernelProfile.run("elementwise (map)") {
+            withUnsafeBufferPointer { src in
+                result.withUnsafeMutableBufferPointer { dst in
+                    let s = src.baseAddress!, d = dst.baseAddress!
+                    parallelChunks(count, minimumChunk: 1 << 14) { range in
+                        VectorMath.map(s + range.lowerBound, d + range.lowerBound, count: range.count, transform)
+                    }
                 }
             }
         }

@@ -121,21 +121,22 @@ extension Tensor {
         let otherBatch = other.count / (otherRows * otherCols)
         precondition(otherBatch == 1 || otherBatch == batch, "matmul batch mismatch \(shape) · \(other.shape)")
         var result = Tensor(uninitialized: Array(shape.dropLast()) + [n])
-        FLOPCounter.add(2 * Double(batch * m) * Double(n * k))
-        withUnsafeBufferPointer { a in
-            other.withUnsafeBufferPointer { b in
-                result.withUnsafeMutableBufferPointer { c in
-                    if otherBatch == 1 {
-                        // One big GEMM: the batch folds into the rows.
-                        sgemm(transposeB: transposeOther, m: batch * m, n: n, k: k,
-                              a: a.baseAddress!, lda: k, b: b.baseAddress!, ldb: otherCols,
-                              c: c.baseAddress!, ldc: n)
-                    } else {
-                        for i in 0..<batch {
-                            sgemm(transposeB: transposeOther, m: m, n: n, k: k,
-                                  a: a.baseAddress! + i * m * k, lda: k,
-                                  b: b.baseAddress! + i * otherRows * otherCols, ldb: otherCols,
-                                  c: c.baseAddress! + i * m * n, ldc: n)
+        KernelProfile.run("matmul", flops: 2 * Double(batch * m) * Double(n * k)) {
+            withUnsafeBufferPointer { a in
+                other.withUnsafeBufferPointer { b in
+                    result.withUnsafeMutableBufferPointer { c in
+                        if otherBatch == 1 {
+                            // One big GEMM: the batch folds into the rows.
+                            sgemm(transposeB: transposeOther, m: batch * m, n: n, k: k,
+                                  a: a.baseAddress!, lda: k, b: b.baseAddress!, ldb: otherCols,
+                                  c: c.baseAddress!, ldc: n)
+                        } else {
+                            for i in 0..<batch {
+                                sgemm(transposeB: transposeOther, m: m, n: n, k: k,
+                                      a: a.baseAddress! + i * m * k, lda: k,
+                                      b: b.baseAddress! + i * otherRows * otherCols, ldb: otherCols,
+                                      c: c.baseAddress! + i * m * n, ldc: n)
+                            }
                         }
                     }
                 }

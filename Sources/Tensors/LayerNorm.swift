@@ -1,5 +1,5 @@
 // y = (x − mean) / √(var + eps) · γ + β over the last dimension (torch.nn.LayerNorm), one row at a time,
-// rows in parallel; statistics as in GroupNorm (two passes, Double across SIMD16 blocks).
+// rows in parallel; statistics as in GroupNorm (one read: blockwise centred sums merged in Double).
 
 extension Tensor {
     /// `F.layer_norm(self, [C], weight, bias, eps)` over the last dimension.
@@ -10,16 +10,18 @@ extension Tensor {
         var result = Tensor(uninitialized: shape)
         let unit = Tensor(repeating: 1, shape: [width]), zero = Tensor(zeros: [width])
         let gamma = weight ?? unit, beta = bias ?? zero
-        withUnsafeBufferPointer { input in
-            result.withUnsafeMutableBufferPointer { output in
-                gamma.withUnsafeBufferPointer { g in
-                    beta.withUnsafeBufferPointer { b in
-                        parallelFor(rows, minimumChunk: 8) { row in
-                            let source = input.baseAddress! + row * width
-                            let destination = output.baseAddress! + row * width
-                            let (mean, rstd) = Tensor.meanAndReciprocalStd(source, count: width, epsilon: epsilon)
-                            for i in 0..<width {
-                                destination[i] = (source[i] - mean) * rstd * g[i] + b[i]
+        KernelProfile.run("layer norm") {
+            withUnsafeBufferPointer { input in
+                result.withUnsafeMutableBufferPointer { output in
+                    gamma.withUnsafeBufferPointer { g in
+                        beta.withUnsafeBufferPointer { b in
+                            parallelFor(rows, minimumChunk: 8) { row in
+                                let source = input.baseAddress! + row * width
+                                let destination = output.baseAddress! + row * width
+                                let (mean, rstd) = Tensor.meanAndReciprocalStd(source, count: width, epsilon: epsilon)
+                                for i in 0..<width {
+                                    destination[i] = (source[i] - mean) * rstd * g[i] + b[i]
+                                }
                             }
                         }
                     }

@@ -9,14 +9,15 @@ extension Tensor {
         precondition(shape.last == inFeatures, "linear: input \(shape) does not end in \(inFeatures)")
         let rows = count / inFeatures
         var result = Tensor(uninitialized: Array(shape.dropLast()) + [outFeatures])
-        result.fillRows(with: bias, rowLength: outFeatures)
-        FLOPCounter.add(2 * Double(rows) * Double(inFeatures * outFeatures))
-        withUnsafeBufferPointer { x in
-            weight.withUnsafeBufferPointer { w in
-                result.withUnsafeMutableBufferPointer { y in
-                    sgemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-                          a: x.baseAddress!, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
-                          beta: bias == nil ? 0 : 1, c: y.baseAddress!, ldc: outFeatures)
+        KernelProfile.run("linear", flops: 2 * Double(rows) * Double(inFeatures * outFeatures)) {
+            result.fillRows(with: bias, rowLength: outFeatures)
+            withUnsafeBufferPointer { x in
+                weight.withUnsafeBufferPointer { w in
+                    result.withUnsafeMutableBufferPointer { y in
+                        sgemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+                              a: x.baseAddress!, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
+                              beta: bias == nil ? 0 : 1, c: y.baseAddress!, ldc: outFeatures)
+                    }
                 }
             }
         }

@@ -16,17 +16,19 @@ extension Tensor {
         let outer = first.shape[..<axis].reduce(1, *)
         let inner = first.shape[(axis + 1)...].reduce(1, *)
         var result = Tensor(uninitialized: outShape)
-        result.withUnsafeMutableBufferPointer { out in
-            var offset = 0
-            for t in tensors {
-                let run = t.shape[axis] * inner
-                t.withUnsafeBufferPointer { src in
-                    for o in 0..<outer {
-                        (out.baseAddress! + o * outShape[axis] * inner + offset)
-                            .update(from: src.baseAddress! + o * run, count: run)
+        KernelProfile.run("concatenate") {
+            result.withUnsafeMutableBufferPointer { out in
+                var offset = 0
+                for t in tensors {
+                    let run = t.shape[axis] * inner
+                    t.withUnsafeBufferPointer { src in
+                        for o in 0..<outer {
+                            (out.baseAddress! + o * outShape[axis] * inner + offset)
+                                .update(from: src.baseAddress! + o * run, count: run)
+                        }
                     }
+                    offset += run
                 }
-                offset += run
             }
         }
         return result
@@ -49,11 +51,13 @@ extension Tensor {
         let outer = shape[..<axis].reduce(1, *)
         let inner = shape[(axis + 1)...].reduce(1, *)
         var result = Tensor(uninitialized: outShape)
-        withUnsafeBufferPointer { src in
-            result.withUnsafeMutableBufferPointer { out in
-                for o in 0..<outer {
-                    (out.baseAddress! + o * length * inner)
-                        .update(from: src.baseAddress! + (o * shape[axis] + start) * inner, count: length * inner)
+        KernelProfile.run("slice") {
+            withUnsafeBufferPointer { src in
+                result.withUnsafeMutableBufferPointer { out in
+                    for o in 0..<outer {
+                        (out.baseAddress! + o * length * inner)
+                            .update(from: src.baseAddress! + (o * shape[axis] + start) * inner, count: length * inner)
+                    }
                 }
             }
         }

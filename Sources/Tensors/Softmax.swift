@@ -7,10 +7,12 @@ extension Tensor {
         let width = shape.last ?? 1
         let rows = count / max(width, 1)
         var result = self
-        result.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
-            parallelFor(rows, minimumChunk: 8) { row in
-                Tensor.softmaxRow(base + row * width, count: width)
+        KernelProfile.run("softmax") {
+            result.withUnsafeMutableBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                parallelFor(rows, minimumChunk: 8) { row in
+                    Tensor.softmaxRow(base + row * width, count: width)
+                }
             }
         }
         return result

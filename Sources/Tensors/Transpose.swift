@@ -10,16 +10,18 @@ extension Tensor {
         var result = Tensor(uninitialized: Array(shape.dropLast(2)) + [columns, rows])
         let tile = 32
         let rowTiles = (rows + tile - 1) / tile, columnTiles = (columns + tile - 1) / tile
-        withUnsafeBufferPointer { input in
-            result.withUnsafeMutableBufferPointer { output in
-                parallelFor(batch * rowTiles * columnTiles, minimumChunk: 4) { task in
-                    let b = task / (rowTiles * columnTiles)
-                    let r0 = (task / columnTiles % rowTiles) * tile, c0 = (task % columnTiles) * tile
-                    let source = input.baseAddress! + b * rows * columns
-                    let destination = output.baseAddress! + b * rows * columns
-                    for r in r0..<min(r0 + tile, rows) {
-                        for c in c0..<min(c0 + tile, columns) {
-                            destination[c * rows + r] = source[r * columns + c]
+        KernelProfile.run("transpose") {
+            withUnsafeBufferPointer { input in
+                result.withUnsafeMutableBufferPointer { output in
+                    parallelFor(batch * rowTiles * columnTiles, minimumChunk: 4) { task in
+                        let b = task / (rowTiles * columnTiles)
+                        let r0 = (task / columnTiles % rowTiles) * tile, c0 = (task % columnTiles) * tile
+                        let source = input.baseAddress! + b * rows * columns
+                        let destination = output.baseAddress! + b * rows * columns
+                        for r in r0..<min(r0 + tile, rows) {
+                            for c in c0..<min(c0 + tile, columns) {
+                                destination[c * rows + r] = source[r * columns + c]
+                            }
                         }
                     }
                 }

@@ -7,16 +7,18 @@ extension Tensor {
         precondition(rank == 4, "upsample needs NCHW, got \(shape)")
         let planes = shape[0] * shape[1], height = shape[2], width = shape[3]
         var result = Tensor(uninitialized: [shape[0], shape[1], height * 2, width * 2])
-        withUnsafeBufferPointer { input in
-            result.withUnsafeMutableBufferPointer { output in
-                parallelFor(planes * height, minimumChunk: 16) { inputRow in
-                    let source = input.baseAddress! + inputRow * width
-                    let destination = output.baseAddress! + inputRow * 4 * width
-                    for x in 0..<width {
-                        destination[2 * x] = source[x]
-                        destination[2 * x + 1] = source[x]
+        KernelProfile.run("upsample") {
+            withUnsafeBufferPointer { input in
+                result.withUnsafeMutableBufferPointer { output in
+                    parallelFor(planes * height, minimumChunk: 16) { inputRow in
+                        let source = input.baseAddress! + inputRow * width
+                        let destination = output.baseAddress! + inputRow * 4 * width
+                        for x in 0..<width {
+                            destination[2 * x] = source[x]
+                            destination[2 * x + 1] = source[x]
+                        }
+                        (destination + 2 * width).update(from: destination, count: 2 * width)
                     }
-                    (destination + 2 * width).update(from: destination, count: 2 * width)
                 }
             }
         }
@@ -35,13 +37,15 @@ extension Tensor {
         let columnSource = Tensor.nearestIndices(output: width, input: inWidth)
         let planes = shape[0] * shape[1]
         var result = Tensor(uninitialized: [shape[0], shape[1], height, width])
-        withUnsafeBufferPointer { input in
-            result.withUnsafeMutableBufferPointer { output in
-                parallelFor(planes * height, minimumChunk: 16) { outputRow in
-                    let plane = outputRow / height, y = outputRow % height
-                    let source = input.baseAddress! + (plane * inHeight + rowSource[y]) * inWidth
-                    let destination = output.baseAddress! + outputRow * width
-                    for x in 0..<width { destination[x] = source[columnSource[x]] }
+        KernelProfile.run("upsample") {
+            withUnsafeBufferPointer { input in
+                result.withUnsafeMutableBufferPointer { output in
+                    parallelFor(planes * height, minimumChunk: 16) { outputRow in
+                        let plane = outputRow / height, y = outputRow % height
+                        let source = input.baseAddress! + (plane * inHeight + rowSource[y]) * inWidth
+                        let destination = output.baseAddress! + outputRow * width
+                        for x in 0..<width { destination[x] = source[columnSource[x]] }
+                    }
                 }
             }
         }

@@ -16,10 +16,12 @@ protocol WinogradTiling {
     /// row r; point ξ goes to `v + ξ·stride + t` (the low `lanes` lanes).
     static func transformInput(phases: UnsafePointer<Float>, streamStride: Int, t: Int,
                                into v: UnsafeMutablePointer<Float>, stride: Int, lanes: Int)
-    /// Y = Aᵀ M A + bias for 16 tiles from t (points ξ at `m + ξ·stride + t`): pixel b of output row a of
-    /// lane l goes to `rows[a][m·l + b]`, for the first `rowCount` rows and `pixels` pixels of each.
+    /// Y = Aᵀ M A + bias (+ residual) for 16 tiles from t (points ξ at `m + ξ·stride + t`): pixel b of output
+    /// row a of lane l goes to `rows[a][m·l + b]` (plus `residual` at the same place), for the first `rowCount`
+    /// rows and `pixels` pixels of each.
     static func transformOutput(_ m: UnsafePointer<Float>, stride: Int, t: Int, lanes: Int, bias: Float,
-                                rows: UnsafeMutablePointer<Float>, rowStride: Int, rowCount: Int, pixels: Int)
+                                rows: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>?,
+                                rowStride: Int, rowCount: Int, pixels: Int)
 }
 
 /// Winograd F(m×m, 3×3) for NCHW images and OIHW 3×3 weights.
@@ -86,12 +88,13 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
 
     /// One image: `output[o] = bias[o] + conv(image, weight)[o]` (output fully written).
     static func convolve(_ image: UnsafePointer<Float>, _ g: ConvGeometry, transformedWeights u: UnsafePointer<Float>,
-                         outChannels: Int, bias: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>) {
+                         outChannels: Int, bias: UnsafePointer<Float>?, adding residual: UnsafePointer<Float>?,
+                         normalizing map: InputMap?, _ output: UnsafeMutablePointer<Float>) {
         let tiles = Tiles(geometry: g, outChannels: outChannels)
         parallelChunks(tiles.bands) { bands in
             let scratch = WinogradScratch(points: points, phases: m, rows: alpha, tiles: tiles.across,
                                           inputs: g.inChannels * tiles.rowsPerBand * tiles.across,
-                                          outputs: outChannels * tiles.rowsPerBand * tiles.across)
+                                          outputs: outChannels * tiles.rowsPerBand * tiles.across, width: g.width)
             defer { scratch.deallocate() }
             for band in bands {
                 let firstRow = band * tiles.rowsPerBand
@@ -101,7 +104,7 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
                     for r in 0..<rows {
                         transformInputRow(image + c * g.height * g.width, g, tiles, tileRow: firstRow + r,
                                           into: scratch.v + c * columns + r * tiles.across,
-                                          stride: g.inChannels * columns, scratch: scratch)
+                                          stride: g.inChannels * columns, scratch: scratch, map: map, channel: c)
                     }
                 }
                 for point in 0..<points {
@@ -112,9 +115,10 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
                 }
                 for o in 0..<outChannels {
                     for r in 0..<rows {
+                        let plane = o * g.outHeight * g.outWidth
                         transformOutputRow(scratch.m + o * columns + r * tiles.across, stride: outChannels * columns,
                                            tiles, tileRow: firstRow + r, bias: bias?[o] ?? 0,
-                                           into: output + o * g.outHeight * g.outWidth, scratch: scratch)
+                                           into: output + plane, adding: residual.map { $0 + plane })
                     }
                 }
             }
@@ -125,7 +129,8 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
     /// the α input rows are split into phase streams (zeros outside the image), Bᵀ combines the rows, then Bᵀ
     /// combines the columns of each combined row.
     static func transformInputRow(_ channel: UnsafePointer<Float>, _ g: ConvGeometry, _ tiles: Tiles, tileRow: Int,
-                                  into v: UnsafeMutablePointer<Float>, stride: Int, scratch: WinogradScratch) {
+                                  into v: UnsafeMutablePointer<Float>, stride: Int, scratch: WinogradScratch,
+                                  map: InputMap?, channel c: Int) {
         let span = tiles.across + 1, s = scratch.streamStride
         // phases[r][k][t] = input row (m·tileRow − top + r) at column m·t + k − left.
         for r in 0..<alpha {
@@ -135,8 +140,13 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
                 rowPhases.update(repeating: 0, count: m * s)
                 continue
             }
-            splitPhases(channel + y * g.width, width: g.width, left: g.padding.left, span: span,
-                        into: rowPhases, streamStride: s)
+            var line = channel + y * g.width
+            if let map {
+                // The normalised row (x · scale + shift, activated), then split like a plain one.
+                map.apply(channel: c, line, scratch.row, count: g.width)
+                line = UnsafePointer(scratch.row)
+            }
+            splitPhases(line, width: g.width, left: g.padding.left, span: span, into: rowPhases, streamStride: s)
         }
         var t = 0
         while t + 16 <= tiles.across {
@@ -176,21 +186,23 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
     /// Y = Aᵀ M A + bias for every tile of one tile row of one output channel, into the output plane (clipped
     /// at its edges).
     static func transformOutputRow(_ mRow: UnsafePointer<Float>, stride: Int, _ tiles: Tiles, tileRow: Int,
-                                   bias: Float, into plane: UnsafeMutablePointer<Float>, scratch: WinogradScratch) {
+                                   bias: Float, into plane: UnsafeMutablePointer<Float>,
+                                   adding residual: UnsafePointer<Float>?) {
         let g = tiles.geometry
         let rows = min(m, g.outHeight - m * tileRow)
-        let first = plane + m * tileRow * g.outWidth
+        let first = m * tileRow * g.outWidth
         var t = 0
         while t + 16 <= tiles.across && m * (t + 16) <= g.outWidth && rows == m {
             // Full tiles, full rows: literal arguments let the inlined transform drop its edge branches.
-            Tiling.transformOutput(mRow, stride: stride, t: t, lanes: 16, bias: bias, rows: first + m * t,
-                                   rowStride: g.outWidth, rowCount: m, pixels: 16 * m)
+            Tiling.transformOutput(mRow, stride: stride, t: t, lanes: 16, bias: bias, rows: plane + first + m * t,
+                                   adding: residual.map { $0 + first + m * t }, rowStride: g.outWidth,
+                                   rowCount: m, pixels: 16 * m)
             t += 16
         }
         while t < tiles.across {
             Tiling.transformOutput(mRow, stride: stride, t: t, lanes: min(16, tiles.across - t), bias: bias,
-                                   rows: first + m * t, rowStride: g.outWidth, rowCount: rows,
-                                   pixels: min(16 * m, g.outWidth - m * t))
+                                   rows: plane + first + m * t, adding: residual.map { $0 + first + m * t },
+                                   rowStride: g.outWidth, rowCount: rows, pixels: min(16 * m, g.outWidth - m * t))
             t += 16
         }
     }
@@ -203,16 +215,19 @@ struct WinogradScratch {
     let m: UnsafeMutablePointer<Float>
     let phases: UnsafeMutablePointer<Float>
     let streamStride: Int
+    /// One normalised input row.
+    let row: UnsafeMutablePointer<Float>
 
-    init(points: Int, phases phaseCount: Int, rows: Int, tiles: Int, inputs: Int, outputs: Int) {
+    init(points: Int, phases phaseCount: Int, rows: Int, tiles: Int, inputs: Int, outputs: Int, width: Int) {
         v = .allocate(capacity: points * inputs)
         m = .allocate(capacity: points * outputs)
         streamStride = ((tiles + 1 + 15) / 16 + 1) * 16
         phases = .allocate(capacity: rows * phaseCount * streamStride)
         phases.initialize(repeating: 0, count: rows * phaseCount * streamStride)
+        row = .allocate(capacity: width)
     }
 
     func deallocate() {
-        v.deallocate(); m.deallocate(); phases.deallocate()
+        v.deallocate(); m.deallocate(); phases.deallocate(); row.deallocate()
     }
 }

@@ -58,7 +58,8 @@ enum WinogradF2: WinogradTiling {
 
     @inline(__always)
     static func transformOutput(_ m: UnsafePointer<Float>, stride: Int, t: Int, lanes: Int, bias: Float,
-                                rows: UnsafeMutablePointer<Float>, rowStride: Int, rowCount: Int, pixels: Int) {
+                                rows: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>?,
+                                rowStride: Int, rowCount: Int, pixels: Int) {
         // Points in storage order (ξ = 4i + j, one pointer step apart); each row i of the tile reduced by Aᵀ.
         var p = m + t
         @inline(__always) func next() -> Vector16 {
@@ -73,9 +74,10 @@ enum WinogradF2: WinogradTiling {
         // Then the columns: output row a is Aᵀ over i of the row results' component a.
         let shift = Vector16(repeating: bias)
         let left = at(r0.0, r1.0, r2.0, r3.0), right = at(r0.1, r1.1, r2.1, r3.1)
-        WinogradStore.interleave(left.0 + shift, right.0 + shift, into: rows, pixels: pixels)
+        WinogradStore.interleave(left.0 + shift, right.0 + shift, into: rows, adding: residual, pixels: pixels)
         if rowCount > 1 {
-            WinogradStore.interleave(left.1 + shift, right.1 + shift, into: rows + rowStride, pixels: pixels)
+            WinogradStore.interleave(left.1 + shift, right.1 + shift, into: rows + rowStride,
+                                     adding: residual.map { $0 + rowStride }, pixels: pixels)
         }
     }
 }
@@ -148,7 +150,8 @@ enum WinogradF4: WinogradTiling {
 
     @inline(__always)
     static func transformOutput(_ m: UnsafePointer<Float>, stride: Int, t: Int, lanes: Int, bias: Float,
-                                rows: UnsafeMutablePointer<Float>, rowStride: Int, rowCount: Int, pixels: Int) {
+                                rows: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>?,
+                                rowStride: Int, rowCount: Int, pixels: Int) {
         // Points in storage order (ξ = 6i + j, one pointer step apart); each row i of the tile reduced by Aᵀ
         // to 4 values (its output columns b).
         var p = m + t
@@ -165,16 +168,17 @@ enum WinogradF4: WinogradTiling {
         let c0 = at((r0.0, r1.0, r2.0, r3.0, r4.0, r5.0)), c1 = at((r0.1, r1.1, r2.1, r3.1, r4.1, r5.1))
         let c2 = at((r0.2, r1.2, r2.2, r3.2, r4.2, r5.2)), c3 = at((r0.3, r1.3, r2.3, r3.3, r4.3, r5.3))
         let shift = Vector16(repeating: bias)
-        WinogradStore.interleave(c0.0 + shift, c1.0 + shift, c2.0 + shift, c3.0 + shift, into: rows, pixels: pixels)
+        @inline(__always) func emit(_ a: Int, _ y: (Vector16, Vector16, Vector16, Vector16)) {
+            WinogradStore.interleave(y.0 + shift, y.1 + shift, y.2 + shift, y.3 + shift, into: rows + a * rowStride,
+                                     adding: residual.map { $0 + a * rowStride }, pixels: pixels)
+        }
+        emit(0, (c0.0, c1.0, c2.0, c3.0))
         guard rowCount > 1 else { return }
-        WinogradStore.interleave(c0.1 + shift, c1.1 + shift, c2.1 + shift, c3.1 + shift, into: rows + rowStride,
-                                 pixels: pixels)
+        emit(1, (c0.1, c1.1, c2.1, c3.1))
         guard rowCount > 2 else { return }
-        WinogradStore.interleave(c0.2 + shift, c1.2 + shift, c2.2 + shift, c3.2 + shift, into: rows + 2 * rowStride,
-                                 pixels: pixels)
+        emit(2, (c0.2, c1.2, c2.2, c3.2))
         guard rowCount > 3 else { return }
-        WinogradStore.interleave(c0.3 + shift, c1.3 + shift, c2.3 + shift, c3.3 + shift, into: rows + 3 * rowStride,
-                                 pixels: pixels)
+        emit(3, (c0.3, c1.3, c2.3, c3.3))
     }
 }
 
@@ -196,41 +200,49 @@ enum WinogradStore {
         }
     }
 
-    /// row[2l] = a[l], row[2l + 1] = b[l] for the first `pixels` pixels.
+    /// row[2l] = a[l], row[2l + 1] = b[l] (+ residual at the same place) for the first `pixels` pixels.
     @inline(__always)
-    static func interleave(_ a: Vector16, _ b: Vector16, into row: UnsafeMutablePointer<Float>, pixels: Int) {
+    static func interleave(_ a: Vector16, _ b: Vector16, into row: UnsafeMutablePointer<Float>,
+                           adding residual: UnsafePointer<Float>?, pixels: Int) {
         if pixels == 32 {
-            let low = SIMD16<Float>(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3],
+            var low = SIMD16<Float>(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3],
                                     a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
-            let high = SIMD16<Float>(a[8], b[8], a[9], b[9], a[10], b[10], a[11], b[11],
+            var high = SIMD16<Float>(a[8], b[8], a[9], b[9], a[10], b[10], a[11], b[11],
                                      a[12], b[12], a[13], b[13], a[14], b[14], a[15], b[15])
+            if let residual {
+                low += VectorMath.load(residual, 0)
+                high += VectorMath.load(residual, 16)
+            }
             VectorMath.store(low, row, 0)
             VectorMath.store(high, row, 16)
         } else {
-            for x in 0..<pixels { row[x] = x % 2 == 0 ? a[x / 2] : b[x / 2] }
+            for x in 0..<pixels { row[x] = (x % 2 == 0 ? a[x / 2] : b[x / 2]) + (residual?[x] ?? 0) }
         }
     }
 
-    /// row[4l + k] = (a, b, c, d)[k][l] for the first `pixels` pixels.
+    /// row[4l + k] = (a, b, c, d)[k][l] (+ residual at the same place) for the first `pixels` pixels.
     @inline(__always)
     static func interleave(_ a: Vector16, _ b: Vector16, _ c: Vector16, _ d: Vector16,
-                           into row: UnsafeMutablePointer<Float>, pixels: Int) {
+                           into row: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>?, pixels: Int) {
         if pixels == 64 {
             for quarter in 0..<4 {
                 let l = 4 * quarter
-                let value = SIMD16<Float>(a[l], b[l], c[l], d[l], a[l + 1], b[l + 1], c[l + 1], d[l + 1],
+                var value = SIMD16<Float>(a[l], b[l], c[l], d[l], a[l + 1], b[l + 1], c[l + 1], d[l + 1],
                                           a[l + 2], b[l + 2], c[l + 2], d[l + 2], a[l + 3], b[l + 3], c[l + 3], d[l + 3])
+                if let residual { value += VectorMath.load(residual, 16 * quarter) }
                 VectorMath.store(value, row, 16 * quarter)
             }
         } else {
             for x in 0..<pixels {
                 let lane = x / 4
+                let value: Float
                 switch x % 4 {
-                case 0: row[x] = a[lane]
-                case 1: row[x] = b[lane]
-                case 2: row[x] = c[lane]
-                default: row[x] = d[lane]
+                case 0: value = a[lane]
+                case 1: value = b[lane]
+                case 2: value = c[lane]
+                default: value = d[lane]
                 }
+                row[x] = value + (residual?[x] ?? 0)
             }
         }
     }

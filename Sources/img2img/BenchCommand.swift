@@ -26,6 +26,7 @@ struct BenchCommand: ParsableCommand {
             help: "Stages to run: text, vae-encode, unet-b1, unet-b2, vae-decode, img2img, turbo (default: all).")
     var stages: [String] = BenchCommand.allStages
     @Option(help: "Also write the report as JSON to this file.") var json: String?
+    @Flag(help: "Also print where each stage's time went, kernel family by kernel family.") var profile = false
     @Option(help: "Write each short stage's output to this safetensors file (for compare_torch.py's error check).")
     var outputs: String?
 
@@ -54,6 +55,7 @@ struct BenchCommand: ParsableCommand {
         }
         if let outputs { try SafeTensorsWriter.write(produced, to: URL(fileURLWithPath: outputs)) }
         print(report.table())
+        if profile { print(report.kernelTable()) }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -17,9 +17,19 @@ struct BenchResult: Codable {
     let flops: Double
     /// Peak resident set during the stage's runs, in bytes.
     let peakResidentBytes: Int
+    /// Where the first timed run's time went, kernel family by kernel family (largest first).
+    let kernels: [BenchKernel]
 
     var median: Double { seconds.sorted()[seconds.count / 2] }
     var best: Double { seconds.min() ?? .nan }
+}
+
+/// One kernel family's share of a stage.
+struct BenchKernel: Codable {
+    let name: String
+    let calls: Int
+    let seconds: Double
+    let flops: Double
 }
 
 /// Timing, FLOP and memory probes shared by every stage.
@@ -31,15 +41,21 @@ enum BenchProbe {
         for _ in 0..<warmups { body() }
         var times: [Double] = [], cpu: [Double] = []
         var flops = 0.0
+        var kernels: [BenchKernel] = []
         for run in 0..<max(1, repeats) {
             let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUSeconds()
-            let counted = FLOPCounter.measure(body).flops
+            let profile = KernelProfile.measure(body)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             cpu.append(processCPUSeconds() - cpuStart)
-            if run == 0 { flops = counted }
+            if run == 0 {
+                flops = profile.flops
+                kernels = profile.entries.map {
+                    BenchKernel(name: $0.name, calls: $0.calls, seconds: $0.seconds, flops: $0.flops)
+                }
+            }
         }
         return BenchResult(name: name, seconds: times, cpuSeconds: cpu, flops: flops,
-                           peakResidentBytes: peakResidentBytes())
+                           peakResidentBytes: peakResidentBytes(), kernels: kernels)
     }
 
     /// GFLOP/s of a row-major sgemm at the SD UNet's 3×3-conv shape (M 320, N 4096, K 2880), best of `repeats`.
@@ -106,6 +122,24 @@ struct BenchReport: Codable {
             lines.append(label + String(format: " %9.3f %9.3f %9.1f %7.2f %11.3f %7.2f GB", stage.median, stage.best,
                                         gflops, gflops / sgemmGFLOPS, stage.cpuSeconds.min() ?? .nan,
                                         Double(stage.peakResidentBytes) / 1e9))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Per stage, the kernel families by time: calls, seconds, share of the stage, GFLOP/s.
+    func kernelTable() -> String {
+        var lines: [String] = []
+        for stage in stages where !stage.kernels.isEmpty {
+            let total = stage.seconds.first ?? .nan
+            let covered = stage.kernels.reduce(0) { $0 + $1.seconds }
+            lines.append(String(format: "%@ (first run %.3f s; kernels %.0f%%, the rest outside them)", stage.name,
+                                total, 100 * covered / total))
+            for kernel in stage.kernels {
+                let rate = kernel.flops > 0 ? String(format: "%8.1f GFLOP/s", kernel.flops / kernel.seconds / 1e9) : ""
+                lines.append("  " + kernel.name.padding(toLength: 28, withPad: " ", startingAt: 0)
+                             + String(format: " %6d calls %9.3f s %5.1f%% ", kernel.calls, kernel.seconds,
+                                      100 * kernel.seconds / total) + rate)
+            }
         }
         return lines.joined(separator: "\n")
     }

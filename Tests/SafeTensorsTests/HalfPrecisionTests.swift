@@ -20,6 +20,20 @@ final class HalfPrecisionTests: XCTestCase {
         #endif
     }
 
+    func testWideningAFileBufferMatchesTheBitConversionForEveryPattern() {
+        // widenToFloat (the loader's path) against floatFromHalfBits for all 65536 F16 patterns (NaN as NaN).
+        let patterns = (0...UInt16.max).map { $0.littleEndian }
+        var widened = [Float](repeating: 0, count: patterns.count)
+        patterns.withUnsafeBytes { bytes in
+            widened.withUnsafeMutableBufferPointer { _ = widenToFloat(bytes, dtype: .f16, into: $0) }
+        }
+        let mismatches = (0...UInt16.max).filter { bits in
+            let expected = floatFromHalfBits(bits), actual = widened[Int(bits)]
+            return expected.isNaN ? !actual.isNaN : actual.bitPattern != expected.bitPattern
+        }
+        XCTAssertEqual(mismatches.count, 0, "first mismatching bit patterns: \(mismatches.prefix(8).map { String($0, radix: 16) })")
+    }
+
     func testHalfNarrowingInvertsWideningForEveryNonNaNPattern() {
         var mismatches: [UInt16] = []
         for bits in 0...UInt16.max where !floatFromHalfBits(bits).isNaN {

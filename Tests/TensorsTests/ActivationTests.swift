@@ -24,6 +24,17 @@ final class ActivationTests: XCTestCase {
         }
     }
 
+    func testGEGLUEqualsTheHalvesComposedOneByOne() throws {
+        // h · gelu(g) for [h, g] = chunk(2, -1): the same per-element operations as chunk + GELU + multiply,
+        // so the one-pass kernel must agree bit for bit (33 wide: two SIMD16 chunks and a tail per row).
+        let gelu = try XCTUnwrap(KernelCase.load("activations").first { $0.string("activation") == "gelu" })
+        let values = Array(gelu["input"].scalars.prefix(3 * 66))
+        let x = Tensor(shape: [3, 66], values: values)
+        let halves = x.chunked(into: 2, along: -1)
+        XCTAssertEqual(x.geglu().shape, [3, 33])
+        XCTAssertEqual(x.geglu().scalars, (halves[0] * halves[1].applying(.gelu)).scalars)
+    }
+
     func testUnknownActivationNameIsRejected() {
         XCTAssertNil(Activation(configName: "relu6"))
     }

@@ -51,6 +51,75 @@ final class Conv2DTests: XCTestCase {
         XCTAssertEqual(strided.scalars, input.conv2d(weight: weight, stride: 2, padding: .uniform(1), algorithm: .im2col).scalars)
     }
 
+    func testDirectConvolutionMatchesTorchForEveryStrideOneCase() throws {
+        var checked = 0
+        for c in try KernelCase.load("conv2d") where c.int("stride") == 1 {
+            let padding = Padding2D(top: c.int("top"), bottom: c.int("bottom"), left: c.int("left"), right: c.int("right"))
+            let output = c["input"].conv2d(weight: c["weight"], bias: c.optional("bias"), stride: 1, padding: padding,
+                                           algorithm: .direct)
+            XCTAssertClose(output, c["output"], relativeTolerance: 1e-5, "\(c.name) direct")
+            checked += 1
+        }
+        XCTAssertEqual(checked, 5, "3×3, 1×1 (with and without bias), 5×5 and the wide 3×3 case")
+    }
+
+    func testDirectConvolutionEqualsIm2colAtTheNetworksEnds() {
+        // The shapes `.automatic` sends to direct summation: 3 → 16 (an image in) and 24 → 3 (an image out),
+        // 70 wide (two 32-pixel blocks and a tail, both edges padded). Both ours: max|Δ|/max|im2col| ≤ 1e-5.
+        for (inChannels, outChannels) in [(3, 16), (24, 3)] {
+            let input = Self.pattern([2, inChannels, 9, 70], seed: 12)
+            let weight = Self.pattern([outChannels, inChannels, 3, 3], seed: 13), bias = Self.pattern([outChannels], seed: 14)
+            let direct = input.conv2d(weight: weight, bias: bias, stride: 1, padding: .uniform(1))
+            let im2col = input.conv2d(weight: weight, bias: bias, stride: 1, padding: .uniform(1), algorithm: .im2col)
+            XCTAssertClose(direct, im2col, relativeTolerance: 1e-5, "\(inChannels) → \(outChannels)")
+        }
+    }
+
+    func testResidualIsAddedAsTheOutputIsWritten() {
+        // conv(x) + bias + r in one pass equals the conv followed by an add: bitwise for Winograd (the same
+        // two roundings), within 1e-6 relative for im2col / 1×1 (which start from r + bias and accumulate).
+        let input = Self.pattern([2, 16, 34, 36], seed: 6)
+        let weight = Self.pattern([20, 16, 3, 3], seed: 7) * (1 / 12), bias = Self.pattern([20], seed: 8)
+        let residual = Self.pattern([2, 20, 34, 36], seed: 9)
+        for algorithm in [ConvolutionAlgorithm.winogradF2, .winogradF4, .im2col, .direct] {
+            let separate = input.conv2d(weight: weight, bias: bias, stride: 1, padding: .uniform(1), algorithm: algorithm)
+                + residual
+            let fused = input.conv2d(weight: weight, bias: bias, stride: 1, padding: .uniform(1), algorithm: algorithm,
+                                     adding: residual)
+            if algorithm == .im2col || algorithm == .direct {
+                XCTAssertClose(fused, separate, relativeTolerance: 1e-6, "\(algorithm)")
+            } else {
+                XCTAssertEqual(fused.scalars, separate.scalars, "\(algorithm)")
+            }
+        }
+        let pointwise = Self.pattern([20, 16, 1, 1], seed: 10)
+        let residual1x1 = Self.pattern([2, 20, 34, 36], seed: 11)
+        XCTAssertClose(input.conv2d(weight: pointwise, bias: bias, padding: .uniform(0), adding: residual1x1),
+                       input.conv2d(weight: pointwise, bias: bias, padding: 0) + residual1x1,
+                       relativeTolerance: 1e-6, "1×1")
+    }
+
+    func testNormalizationAppliedWhileReadingEqualsNormalizingFirst() {
+        // GroupNorm + SiLU folded into the conv: the kernels see exactly the values the materialised
+        // normalisation holds (the same per-element operations), so every algorithm agrees bit for bit.
+        let input = Self.pattern([2, 16, 34, 36], seed: 15) * 3 + 1
+        let normalization = input.groupNormalization(groups: 4, weight: Self.pattern([16], seed: 16),
+                                                     bias: Self.pattern([16], seed: 17), epsilon: 1e-6, activation: .silu)
+        let normalized = input.normalized(by: normalization)
+        XCTAssertEqual(normalized.scalars, input.groupNorm(groups: 4, weight: Self.pattern([16], seed: 16),
+                                                           bias: Self.pattern([16], seed: 17), epsilon: 1e-6,
+                                                           activation: .silu).scalars)
+        for outChannels in [20, 3] {
+            let weight = Self.pattern([outChannels, 16, 3, 3], seed: 18) * (1 / 12)
+            for algorithm in [ConvolutionAlgorithm.winogradF2, .winogradF4, .direct, .im2col] {
+                let fused = input.conv2d(weight: weight, stride: 1, padding: .uniform(1), algorithm: algorithm,
+                                         normalizing: normalization)
+                let separate = normalized.conv2d(weight: weight, stride: 1, padding: .uniform(1), algorithm: algorithm)
+                XCTAssertEqual(fused.scalars, separate.scalars, "\(algorithm) → \(outChannels)")
+            }
+        }
+    }
+
     /// Deterministic values in [−1, 1) from a linear congruential sequence.
     static func pattern(_ shape: [Int], seed: UInt64) -> Tensor {
         var state = seed &* 6364136223846793005 &+ 1442695040888963407

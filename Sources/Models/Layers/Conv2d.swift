@@ -36,4 +36,19 @@ public struct Conv2d {
         }
         return x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
     }
+
+    /// `self(normalization(x)) (+ residual)` without writing the normalised input (GroupNorm → act → conv),
+    /// and with the residual add of a ResNet block done as the output is written.
+    public func callAsFunction(_ x: Tensor, normalizing normalization: ChannelNormalization? = nil,
+                               adding residual: Tensor?) -> Tensor {
+        if let patch = LayerPatches.current(key) {
+            // A request's LoRA computes the layer its own way: give it the normalised input, add afterwards.
+            let input = normalization.map { x.normalized(by: $0) } ?? x
+            var output = patch.conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding)
+            if let residual { output.add(residual) }
+            return output
+        }
+        return x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, adding: residual,
+                 normalizing: normalization)
+    }
 }

@@ -19,6 +19,11 @@ public struct GroupNorm {
     public func callAsFunction(_ x: Tensor, activation: Activation? = nil) -> Tensor {
         x.groupNorm(groups: groups, weight: weight, bias: bias, epsilon: epsilon, activation: activation)
     }
+
+    /// The norm (+ activation) of `x` as a per-channel map, for a conv to apply as it reads `x`.
+    public func normalization(of x: Tensor, activation: Activation? = nil) -> ChannelNormalization {
+        x.groupNormalization(groups: groups, weight: weight, bias: bias, epsilon: epsilon, activation: activation)
+    }
 }
 
 /// `torch.nn.LayerNorm(width, eps)` over the last dimension.

@@ -14,8 +14,7 @@ public struct GEGLUFeedForward {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let parts = projection(x).chunked(into: 2, along: -1)
-        return output(parts[0] * parts[1].applying(.gelu))
+        output(projection(x).geglu())
     }
 }
 

@@ -31,7 +31,7 @@ public struct ResnetBlock2D {
     }
 
     public func callAsFunction(_ input: Tensor, timeEmbedding: Tensor? = nil) -> Tensor {
-        var hidden = conv1(norm1(input, activation: activation))
+        var hidden = conv1(input, normalizing: norm1.normalization(of: input, activation: activation), adding: nil)
         var projected: Tensor?
         if let timeProjection, let timeEmbedding {
             // [B, C] → [B, C, 1, 1], broadcast over the pixels.
@@ -39,16 +39,16 @@ public struct ResnetBlock2D {
             projected = t.reshaped(t.shape + [1, 1])
         }
         if let projected, !scaleShift { hidden = hidden + projected }
+        var normalization: ChannelNormalization?
         if let projected, scaleShift {
             let parts = projected.chunked(into: 2, along: 1)
             hidden = norm2(hidden) * (parts[0] + 1) + parts[1]
             hidden.apply(activation)
         } else {
-            hidden = norm2(hidden, activation: activation)
+            normalization = norm2.normalization(of: hidden, activation: activation)
         }
-        hidden = conv2(hidden)
-        var output = shortcut.map { $0(input) } ?? input
-        output.add(hidden)
+        // (input + hidden): conv2 normalises as it reads and adds the (shortcut of the) input as it writes.
+        let output = conv2(hidden, normalizing: normalization, adding: shortcut.map { $0(input) } ?? input)
         return outputScaleFactor == 1 ? output : output * (1 / outputScaleFactor)
     }
 }

@@ -105,6 +105,6 @@ public struct UNet2DConditionModel {
             let size = forwardSize && i < upBlocks.count - 1 ? (skips[remaining - 1].shape[2], skips[remaining - 1].shape[3]) : nil
             hidden = block(hidden, skips: &skips, timeEmbedding: embedding, context: encoderHiddenStates, upsampleSize: size)
         }
-        return convOut(normOut(hidden, activation: activation))
+        return convOut(hidden, normalizing: normOut.normalization(of: hidden, activation: activation), adding: nil)
     }
 }

@@ -89,7 +89,9 @@ public struct AutoencoderKL {
     public func encode(_ images: Tensor) -> DiagonalGaussian {
         var hidden = encoderConvIn(images)
         for block in encoderBlocks { hidden = block(hidden) }
-        hidden = encoderConvOut(encoderNormOut(encoderMid(hidden), activation: activation))
+        hidden = encoderMid(hidden)
+        hidden = encoderConvOut(hidden, normalizing: encoderNormOut.normalization(of: hidden, activation: activation),
+                                adding: nil)
         return DiagonalGaussian(moments: quantConv.map { $0(hidden) } ?? hidden)
     }
 
@@ -98,6 +100,7 @@ public struct AutoencoderKL {
         var hidden = decoderConvIn(postQuantConv.map { $0(latents) } ?? latents)
         hidden = decoderMid(hidden)
         for block in decoderBlocks { hidden = block(hidden) }
-        return decoderConvOut(decoderNormOut(hidden, activation: activation))
+        return decoderConvOut(hidden, normalizing: decoderNormOut.normalization(of: hidden, activation: activation),
+                              adding: nil)
     }
 }

@@ -1,0 +1,137 @@
+// The two products of tiled attention as register-blocked SIMD16 FMA kernels: scores S = scale · Q Kᵀ (4 query
+// rows × 32 keys per block, over the head dimension) and O += P V (4 rows × 32 (or 16) value dimensions per
+// block, over the keys), on keys and values packed per head into contiguous panels. Head dimensions of 40–160
+// make these products too thin for BLAS, whose per-call packing then dominated.
+
+/// One head's keys and values, packed for the kernels as contiguous panels (so each block walks memory in
+/// order rather than in 4·keys-byte strides that alias in L1): Kᵀ in blocks of 32 keys, [key block][d][32], and
+/// V in panels of 32 dimensions, [panel][keys][32], the last one 16 wide when d rounds up to an odd number of 16s.
+/// Zero-padded.
+struct PackedHead {
+    let keysT: UnsafeMutablePointer<Float>
+    let values: UnsafeMutablePointer<Float>
+    let keys: Int, headDim: Int
+    /// The head dimension rounded up to 16.
+    var paddedDim: Int { PackedHead.roundUp(headDim, 16) }
+    /// Full 32-wide value panels (a 16-wide one follows when `paddedDim` is an odd multiple of 16).
+    var fullPanels: Int { paddedDim / 32 }
+
+    /// Floats one head needs.
+    static func floats(keys: Int, headDim: Int) -> Int {
+        headDim * roundUp(keys, 32) + keys * roundUp(headDim, 16)
+    }
+
+    static func roundUp(_ value: Int, _ multiple: Int) -> Int { (value + multiple - 1) / multiple * multiple }
+
+    /// The packed head already stored at `storage`.
+    init(view storage: UnsafeMutablePointer<Float>, keys: Int, headDim: Int) {
+        self.keys = keys
+        self.headDim = headDim
+        keysT = storage
+        values = storage + headDim * PackedHead.roundUp(keys, 32)
+    }
+
+    /// Packs head `head` of batch entry `batch` into `storage` (`floats(keys:headDim:)` floats).
+    init(_ p: AttentionPointers, _ s: AttentionShape, batch: Int, head: Int, storage: UnsafeMutablePointer<Float>) {
+        self.init(view: storage, keys: s.keys, headDim: s.headDim)
+        let d = s.headDim
+        keysT.initialize(repeating: 0, count: d * PackedHead.roundUp(s.keys, 32))
+        values.initialize(repeating: 0, count: s.keys * paddedDim)
+        let first = (batch * s.keys) * s.width + head * d
+        for j in 0..<s.keys {
+            let key = p.key + first + j * s.width, value = p.value + first + j * s.width
+            let block = keysT + (j / 32) * d * 32 + j % 32
+            for k in 0..<d { block[k * 32] = key[k] }
+            for k in 0..<d { valueSlot(key: j, dimension: k).pointee = value[k] }
+        }
+    }
+
+    /// Kᵀ block holding keys 32·block ..< 32·block + 32 (d rows of 32).
+    func keyBlock(_ block: Int) -> UnsafePointer<Float> { UnsafePointer(keysT + block * headDim * 32) }
+
+    /// Value panel `panel` (32 wide, or 16 for the last of an odd count) from key `key`, and its row stride.
+    func valuePanel(_ panel: Int, fromKey key: Int) -> (UnsafePointer<Float>, stride: Int) {
+        let width = panel < fullPanels ? 32 : 16
+        return (UnsafePointer(values + panel * keys * 32 + key * width), width)
+    }
+
+    private func valueSlot(key: Int, dimension k: Int) -> UnsafeMutablePointer<Float> {
+        let (panel, stride) = valuePanel(k / 32, fromKey: key)
+        return UnsafeMutablePointer(mutating: panel) + k % stride
+    }
+}
+
+/// The attention micro-kernels.
+enum AttentionKernels {
+    typealias V = VectorMath.Vector
+
+    /// scores[r][j] = scale · Σ_k q_r[k] · Kᵀ[k][j] for 4 query rows and the 32 keys of one packed key block.
+    @inline(__always)
+    static func scoreBlock(_ q0: UnsafePointer<Float>, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>,
+                           _ q3: UnsafePointer<Float>, keyBlock: UnsafePointer<Float>, headDim: Int,
+                           scale: Float, into scores: UnsafeMutablePointer<Float>, scoreStride: Int) {
+        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), b0 = V(), b1 = V(), b2 = V(), b3 = V()
+        var k = 0, column = keyBlock
+        while k < headDim {
+            let low = VectorMath.load(column, 0), high = VectorMath.load(column, 16)
+            let x0 = q0[k], x1 = q1[k], x2 = q2[k], x3 = q3[k]
+            a0 = a0.addingProduct(x0, low); b0 = b0.addingProduct(x0, high)
+            a1 = a1.addingProduct(x1, low); b1 = b1.addingProduct(x1, high)
+            a2 = a2.addingProduct(x2, low); b2 = b2.addingProduct(x2, high)
+            a3 = a3.addingProduct(x3, low); b3 = b3.addingProduct(x3, high)
+            column += 32
+            k += 1
+        }
+        VectorMath.store(a0 * scale, scores, 0); VectorMath.store(b0 * scale, scores, 16)
+        VectorMath.store(a1 * scale, scores, scoreStride); VectorMath.store(b1 * scale, scores, scoreStride + 16)
+        VectorMath.store(a2 * scale, scores, 2 * scoreStride); VectorMath.store(b2 * scale, scores, 2 * scoreStride + 16)
+        VectorMath.store(a3 * scale, scores, 3 * scoreStride); VectorMath.store(b3 * scale, scores, 3 * scoreStride + 16)
+    }
+
+    /// acc_r[0..<32] += Σ_j p_r[j] · V[j][0..<32] for 4 rows over `keys` keys of one 32-wide value panel.
+    @inline(__always)
+    static func valueBlock(_ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>, _ p2: UnsafePointer<Float>,
+                           _ p3: UnsafePointer<Float>, values: UnsafePointer<Float>, valueStride: Int, keys: Int,
+                           accumulator: UnsafeMutablePointer<Float>, accumulatorStride: Int) {
+        let s = accumulatorStride
+        var a0 = VectorMath.load(accumulator, 0), b0 = VectorMath.load(accumulator, 16)
+        var a1 = VectorMath.load(accumulator, s), b1 = VectorMath.load(accumulator, s + 16)
+        var a2 = VectorMath.load(accumulator, 2 * s), b2 = VectorMath.load(accumulator, 2 * s + 16)
+        var a3 = VectorMath.load(accumulator, 3 * s), b3 = VectorMath.load(accumulator, 3 * s + 16)
+        var j = 0, row = values
+        while j < keys {
+            let low = VectorMath.load(row, 0), high = VectorMath.load(row, 16)
+            let x0 = p0[j], x1 = p1[j], x2 = p2[j], x3 = p3[j]
+            a0 = a0.addingProduct(x0, low); b0 = b0.addingProduct(x0, high)
+            a1 = a1.addingProduct(x1, low); b1 = b1.addingProduct(x1, high)
+            a2 = a2.addingProduct(x2, low); b2 = b2.addingProduct(x2, high)
+            a3 = a3.addingProduct(x3, low); b3 = b3.addingProduct(x3, high)
+            row += valueStride
+            j += 1
+        }
+        VectorMath.store(a0, accumulator, 0); VectorMath.store(b0, accumulator, 16)
+        VectorMath.store(a1, accumulator, s); VectorMath.store(b1, accumulator, s + 16)
+        VectorMath.store(a2, accumulator, 2 * s); VectorMath.store(b2, accumulator, 2 * s + 16)
+        VectorMath.store(a3, accumulator, 3 * s); VectorMath.store(b3, accumulator, 3 * s + 16)
+    }
+
+    /// `valueBlock` for a 16-wide value panel.
+    @inline(__always)
+    static func valueBlock16(_ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>, _ p2: UnsafePointer<Float>,
+                             _ p3: UnsafePointer<Float>, values: UnsafePointer<Float>, valueStride: Int, keys: Int,
+                             accumulator: UnsafeMutablePointer<Float>, accumulatorStride: Int) {
+        let s = accumulatorStride
+        var a0 = VectorMath.load(accumulator, 0), a1 = VectorMath.load(accumulator, s)
+        var a2 = VectorMath.load(accumulator, 2 * s), a3 = VectorMath.load(accumulator, 3 * s)
+        var j = 0, row = values
+        while j < keys {
+            let value = VectorMath.load(row, 0)
+            a0 = a0.addingProduct(p0[j], value); a1 = a1.addingProduct(p1[j], value)
+            a2 = a2.addingProduct(p2[j], value); a3 = a3.addingProduct(p3[j], value)
+            row += valueStride
+            j += 1
+        }
+        VectorMath.store(a0, accumulator, 0); VectorMath.store(a1, accumulator, s)
+        VectorMath.store(a2, accumulator, 2 * s); VectorMath.store(a3, accumulator, 3 * s)
+    }
+}
