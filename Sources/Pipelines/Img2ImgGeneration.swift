@@ -11,7 +11,9 @@ extension StableDiffusionPipeline {
                         options: GenerationOptions) throws -> Tensor {
         let scheduler = run.scheduler
         let guided = request.guidanceScale > 1
-        let embeddings = try run.loras.textEncoder.bind { try textStates(request, guided: guided) }
+        let embeddings = try stage(prompts.textEncoder) {
+            try run.loras.textEncoder.bind { try textStates(request, guided: guided) }
+        }
         options.dump?.record("prompt_embeds", embeddings)
 
         try scheduler.setTimesteps(request.numInferenceSteps)
@@ -23,7 +25,7 @@ extension StableDiffusionPipeline {
         scheduler.setBeginIndex(start * scheduler.order)
         options.dump?.record("timesteps", values: timesteps)
 
-        let posterior = vae.encode(image)
+        let posterior = stage(vae) { vae.encode(image) }
         let imageLatents = posterior.sample(noise: run.generator.randn(posterior.mean.shape)) * vae.config.scalingFactor
         let noise = run.generator.randn(imageLatents.shape)
         let latents = scheduler.addNoise(original: imageLatents, noise: noise, timestep: first)
@@ -41,7 +43,7 @@ extension StableDiffusionPipeline {
             dump?.record("step\(index).noise_pred", guidedPrediction)
             return guidedPrediction
         }
-        return try finish(loop, run: run, options: options)
+        return try stage(unet) { try finish(loop, run: run, options: options) }
     }
 
     /// diffusers `get_timesteps`: t_start = steps − min(⌊steps · strength⌋, steps).

@@ -11,13 +11,11 @@ extension StableDiffusionPipeline {
                                 options: GenerationOptions) throws -> Tensor {
         let scheduler = run.scheduler
         let guided = request.guidanceScale > 1 && request.imageGuidanceScale >= 1
-        let positive = try run.loras.textEncoder.bind { try prompts.encode(request.prompt) }
-        let embeddings: Tensor
-        if guided {
+        let embeddings: Tensor = try stage(prompts.textEncoder) {
+            let positive = try run.loras.textEncoder.bind { try prompts.encode(request.prompt) }
+            guard guided else { return positive }
             let negative = run.loras.textEncoder.bind { prompts.encodeNegative(request.negativePrompt) }
-            embeddings = Tensor.concatenate([positive, negative, negative], along: 0)
-        } else {
-            embeddings = positive
+            return Tensor.concatenate([positive, negative, negative], along: 0)
         }
         options.dump?.record("prompt_embeds", embeddings)
 
@@ -25,7 +23,7 @@ extension StableDiffusionPipeline {
         let timesteps = scheduler.timesteps
         options.dump?.record("timesteps", values: timesteps)
 
-        let mode = vae.encode(image).mode()
+        let mode = stage(vae) { vae.encode(image).mode() }
         let imageLatents = guided ? Tensor.concatenate([mode, mode, Tensor(zeros: mode.shape)], along: 0) : mode
         let noise = run.generator.randn([1, vae.config.latentChannels, mode.shape[2], mode.shape[3]])
         let latents = noise * scheduler.initNoiseSigma
@@ -45,7 +43,7 @@ extension StableDiffusionPipeline {
             dump?.record("step\(index).noise_pred", result)
             return result
         }
-        return try finish(loop, run: run, options: options)
+        return try stage(unet) { try finish(loop, run: run, options: options) }
     }
 
     /// uncond + s·(text − image) + s_img·(image − uncond) over the three thirds of the batch.

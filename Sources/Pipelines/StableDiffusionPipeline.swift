@@ -60,6 +60,8 @@ public final class StableDiffusionPipeline {
             throw PipelineError.unsupportedModel("the UNet takes \(unet.config.inChannels) channels; expected \(vae.config.latentChannels) (img2img) or \(2 * vae.config.latentChannels) (InstructPix2Pix)")
         }
         imageProcessor = VaeImageProcessor(scaleFactor: 1 << (vae.config.blockOutChannels.count - 1))
+        // Loading read the files' headers and widened what is not kept as F16: none of it is needed resident.
+        [textEncoder as CheckpointBacked, unet, vae].forEach { $0.releaseResidentWeights() }
     }
 
     /// `_class_name` of `model_index.json`.
@@ -99,12 +101,20 @@ public final class StableDiffusionPipeline {
             let latents = kind == .img2img
                 ? try img2imgLatents(input, request: request, run: run, options: options)
                 : try instructPix2PixLatents(input, request: request, run: run, options: options)
-            let decoded = vae.decode(latents * (1 / vae.config.scalingFactor))
+            let decoded = stage(vae) { vae.decode(latents * (1 / vae.config.scalingFactor)) }
             options.dump?.record("decoded", decoded)
             outputs += try imageProcessor.postprocess(decoded)
         }
         options.dump?.setPrefix("")
         return outputs
+    }
+
+    /// Runs one stage of the pipeline on `model`, then lets the model's mapped weights leave the resident set:
+    /// F16 weights are read in place from their files, so each model is resident only while its stage runs
+    /// (the next stage's model maps its pages back from the page cache).
+    func stage<T>(_ model: CheckpointBacked, _ body: () throws -> T) rethrows -> T {
+        defer { model.releaseResidentWeights() }
+        return try body()
     }
 
     /// Runs a denoising loop to the end, reporting each step; throws when cancelled or the scheduler fails.

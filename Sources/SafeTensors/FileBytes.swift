@@ -41,6 +41,13 @@ final class FileBytes {
         isMapped = true
     }
 
+    /// For a mapping: drops its pages from the resident set (`MADV_DONTNEED`). The mapping is private and never
+    /// written, so the next read maps the file's pages again, from the page cache while they are there.
+    func releaseResidentPages() {
+        guard isMapped, let base = buffer.baseAddress else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base), buffer.count, MADV_DONTNEED)
+    }
+
     /// Copies `bytes` into memory this object owns.
     init(copying bytes: [UInt8]) {
         let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 64)

@@ -43,6 +43,23 @@ public final class SafeTensorsFile: TensorSource {
         return result
     }
 
+    /// The named tensor as a layer weight: F16 values are read in place from the mapping (copied when
+    /// misaligned), other dtypes widened to Float.
+    public func layerWeight(_ name: String) throws -> LayerWeight {
+        let (info, raw) = try entry(name)
+        guard info.dtype == .f16 else { return LayerWeight(try tensor(name)) }
+        let values: HalfValues
+        if let base = raw.baseAddress, Int(bitPattern: base) % 2 == 0 {
+            values = HalfValues(bits: base.assumingMemoryBound(to: UInt16.self), count: info.elementCount, owner: bytes)
+        } else {
+            values = HalfValues(copying: raw)
+        }
+        return LayerWeight(half: values, shape: info.shape)
+    }
+
+    /// Drops the file's mapped pages from the resident set (see `TensorSource.releaseResidentPages`).
+    public func releaseResidentPages() { bytes.releaseResidentPages() }
+
     /// The tensor's bytes inside the file, valid while this object is alive.
     public func rawBytes(_ name: String) throws -> UnsafeRawBufferPointer {
         try entry(name).raw

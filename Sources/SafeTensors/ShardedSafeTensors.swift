@@ -54,6 +54,15 @@ public final class ShardedSafeTensors: TensorSource {
     }
 
     /// The tensor's bytes inside its mapped shard, valid while this object is alive.
+    /// The named tensor as a layer weight, from its shard (see `SafeTensorsFile.layerWeight`).
+    public func layerWeight(_ name: String) throws -> LayerWeight {
+        guard let shard = shard(containing: name) else { throw SafeTensorsError.tensorNotFound(name) }
+        return try shard.layerWeight(name)
+    }
+
+    /// Releases every shard's mapped pages (see `TensorSource.releaseResidentPages`).
+    public func releaseResidentPages() { shards.values.forEach { $0.releaseResidentPages() } }
+
     public func rawBytes(_ name: String) throws -> UnsafeRawBufferPointer {
         guard let shard = shard(containing: name) else { throw SafeTensorsError.tensorNotFound(name) }
         return try shard.rawBytes(name)

@@ -97,7 +97,15 @@ extension Tensor {
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D,
                        algorithm: ConvolutionAlgorithm = .automatic, adding residual: Tensor? = nil,
                        normalizing normalization: ChannelNormalization? = nil) -> Tensor {
-        precondition(rank == 4 && weight.rank == 4, "conv2d needs NCHW input and OIHW weight, got \(shape), \(weight.shape)")
+        conv2d(weight: LayerWeight(weight), bias: bias, stride: stride, padding: padding, algorithm: algorithm,
+               adding: residual, normalizing: normalization)
+    }
+
+    /// `conv2d` with the weight in its stored precision (a half weight is widened block by block as it is read).
+    public func conv2d(weight: LayerWeight, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D,
+                       algorithm: ConvolutionAlgorithm = .automatic, adding residual: Tensor? = nil,
+                       normalizing normalization: ChannelNormalization? = nil) -> Tensor {
+        precondition(rank == 4 && weight.shape.count == 4, "conv2d needs NCHW input and OIHW weight, got \(shape), \(weight.shape)")
         precondition(weight.shape[1] == shape[1], "conv2d: input has \(shape[1]) channels, weight expects \(weight.shape[1])")
         let geometry = ConvGeometry(inChannels: shape[1], height: shape[2], width: shape[3],
                                     kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
@@ -140,25 +148,21 @@ extension Tensor {
     }
 
     /// im2col (or a plain GEMM for 1×1) per image, accumulated onto the output filled with bias (+ residual).
-    func convolveByGEMM(_ geometry: ConvGeometry, weight: Tensor, bias: Tensor?, residual: Tensor?,
+    func convolveByGEMM(_ geometry: ConvGeometry, weight: LayerWeight, bias: Tensor?, residual: Tensor?,
                         into result: inout Tensor) {
         let batch = shape[0], outChannels = weight.shape[0]
         let plane = geometry.outHeight * geometry.outWidth
         result.fillChannels(with: bias, adding: residual, channels: outChannels, plane: plane)
         let beta: Float = bias == nil && residual == nil ? 0 : 1
         withUnsafeBufferPointer { input in
-            weight.withUnsafeBufferPointer { w in
-                result.withUnsafeMutableBufferPointer { out in
-                    for n in 0..<batch {
-                        let image = input.baseAddress! + n * geometry.inChannels * geometry.height * geometry.width
-                        let output = out.baseAddress! + n * outChannels * plane
-                        if geometry.isPointwise {
-                            sgemm(m: outChannels, n: plane, k: geometry.inChannels,
-                                  a: w.baseAddress!, lda: geometry.inChannels, b: image, ldb: plane,
-                                  beta: beta, c: output, ldc: plane)
-                        } else {
-                            Tensor.convolveByPanels(image, geometry, w.baseAddress!, outChannels, beta, output)
-                        }
+            result.withUnsafeMutableBufferPointer { out in
+                for n in 0..<batch {
+                    let image = input.baseAddress! + n * geometry.inChannels * geometry.height * geometry.width
+                    let output = out.baseAddress! + n * outChannels * plane
+                    if geometry.isPointwise {
+                        weight.multiply(image, n: plane, ldp: plane, beta: beta, into: output, ldc: plane)
+                    } else {
+                        Tensor.convolveByPanels(image, geometry, weight, beta, output)
                     }
                 }
             }
@@ -166,12 +170,13 @@ extension Tensor {
     }
 
     /// Direct summation per image (few input or output channels).
-    func convolveDirectly(_ geometry: ConvGeometry, weight: Tensor, bias: Tensor?, residual: Tensor?,
+    func convolveDirectly(_ geometry: ConvGeometry, weight: LayerWeight, bias: Tensor?, residual: Tensor?,
                           normalization: ChannelNormalization?, into result: inout Tensor) {
         let batch = shape[0], outChannels = weight.shape[0]
         let plane = geometry.outHeight * geometry.outWidth
         withUnsafeBufferPointer { input in
-            weight.withUnsafeBufferPointer { w in
+            // Few channels on one side: the whole weight is small, widened once when stored as half.
+            weight.floatTensor.withUnsafeBufferPointer { w in
                 result.withUnsafeMutableBufferPointer { out in
                     func run(_ b: UnsafePointer<Float>?, _ r: UnsafePointer<Float>?) {
                         for n in 0..<batch {
@@ -192,15 +197,15 @@ extension Tensor {
     }
 
     /// Winograd F(m×m, 3×3) per image: the weights are transformed once per call.
-    func convolveWinograd<Tiling: WinogradTiling>(_ geometry: ConvGeometry, _ tiling: Tiling.Type, weight: Tensor,
+    func convolveWinograd<Tiling: WinogradTiling>(_ geometry: ConvGeometry, _ tiling: Tiling.Type, weight: LayerWeight,
                                                    bias: Tensor?, residual: Tensor?,
                                                    normalization: ChannelNormalization?, into result: inout Tensor) {
         typealias Winograd = WinogradConvolution<Tiling>
         let batch = shape[0], outChannels = weight.shape[0]
         let plane = geometry.outHeight * geometry.outWidth
         withUnsafeBufferPointer { input in
-            weight.withUnsafeBufferPointer { w in
-                let u = Winograd.transformWeights(w.baseAddress!, outChannels: outChannels, inChannels: geometry.inChannels)
+            do {
+                let u = Winograd.transformWeights(weight, inChannels: geometry.inChannels)
                 defer { u.deallocate() }
                 result.withUnsafeMutableBufferPointer { out in
                     func run(_ b: UnsafePointer<Float>?, _ r: UnsafePointer<Float>?) {
@@ -250,9 +255,8 @@ extension Tensor {
     static let panelBudget = 1 << 21
 
     /// One image: unfold a band of output rows at a time, then `out[:, band] += W · panel`.
-    static func convolveByPanels(_ image: UnsafePointer<Float>, _ g: ConvGeometry,
-                                 _ weight: UnsafePointer<Float>, _ outChannels: Int, _ beta: Float,
-                                 _ output: UnsafeMutablePointer<Float>) {
+    static func convolveByPanels(_ image: UnsafePointer<Float>, _ g: ConvGeometry, _ weight: LayerWeight,
+                                 _ beta: Float, _ output: UnsafeMutablePointer<Float>) {
         let rowsPerBand = max(1, min(g.outHeight, panelBudget / max(1, g.patchSize * g.outWidth)))
         let panel = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * rowsPerBand * g.outWidth)
         defer { panel.deallocate() }
@@ -261,9 +265,8 @@ extension Tensor {
             let rows = min(rowsPerBand, g.outHeight - firstRow)
             let columns = rows * g.outWidth
             unfold(image, g, firstRow: firstRow, rows: rows, into: panel)
-            sgemm(m: outChannels, n: columns, k: g.patchSize,
-                  a: weight, lda: g.patchSize, b: panel, ldb: columns,
-                  beta: beta, c: output + firstRow * g.outWidth, ldc: g.outHeight * g.outWidth)
+            weight.multiply(panel, n: columns, ldp: columns, beta: beta, into: output + firstRow * g.outWidth,
+                            ldc: g.outHeight * g.outWidth)
             firstRow += rows
         }
     }

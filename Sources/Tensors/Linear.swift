@@ -4,7 +4,12 @@
 extension Tensor {
     /// `F.linear(self, weight, bias)`: `[…, in] → […, out]` with `weight` shaped `[out, in]`.
     public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
-        precondition(weight.rank == 2, "linear weight must be [out, in], got \(weight.shape)")
+        linear(weight: LayerWeight(weight), bias: bias)
+    }
+
+    /// `F.linear(self, weight, bias)` with the weight in its stored precision.
+    public func linear(weight: LayerWeight, bias: Tensor? = nil) -> Tensor {
+        precondition(weight.shape.count == 2, "linear weight must be [out, in], got \(weight.shape)")
         let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
         precondition(shape.last == inFeatures, "linear: input \(shape) does not end in \(inFeatures)")
         let rows = count / inFeatures
@@ -12,12 +17,9 @@ extension Tensor {
         KernelProfile.run("linear", flops: 2 * Double(rows) * Double(inFeatures * outFeatures)) {
             result.fillRows(with: bias, rowLength: outFeatures)
             withUnsafeBufferPointer { x in
-                weight.withUnsafeBufferPointer { w in
-                    result.withUnsafeMutableBufferPointer { y in
-                        sgemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-                              a: x.baseAddress!, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
-                              beta: bias == nil ? 0 : 1, c: y.baseAddress!, ldc: outFeatures)
-                    }
+                result.withUnsafeMutableBufferPointer { y in
+                    weight.multiplyTransposed(x.baseAddress!, m: rows, beta: bias == nil ? 0 : 1,
+                                              into: y.baseAddress!, ldc: outFeatures)
                 }
             }
         }

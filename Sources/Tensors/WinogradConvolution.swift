@@ -54,13 +54,15 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
 
     /// U[ξ][o][c] = (G g Gᵀ)[ξ] for every output and input channel: α² × out × in floats (caller deallocates).
     /// One GEMM: U = (G ⊗ G) · [g₀ … g_{out·in−1}] with each 3×3 kernel g as a 9-vector.
-    static func transformWeights(_ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int)
-        -> UnsafeMutablePointer<Float> {
-        let pairs = outChannels * inChannels
+    static func transformWeights(_ weight: LayerWeight, inChannels: Int) -> UnsafeMutablePointer<Float> {
+        let pairs = weight.rows * inChannels
         let u = UnsafeMutablePointer<Float>.allocate(capacity: points * pairs)
         kernelTransform.withUnsafeBufferPointer { t in
-            sgemm(transposeB: true, m: points, n: pairs, k: 9, a: t.baseAddress!, lda: 9, b: weight, ldb: 9,
-                  c: u, ldc: pairs)
+            // U[point, (o, c)] = Σₖ T[point, k] · w[o, c, k], a block of output channels at a time.
+            weight.forEachRowBlock(columns: points) { block, w in
+                serialSgemm(transposeB: true, m: points, n: block.count * inChannels, k: 9, a: t.baseAddress!, lda: 9,
+                            b: w, ldb: 9, c: u + block.lowerBound * inChannels, ldc: pairs)
+            }
         }
         return u
     }

@@ -75,6 +75,8 @@ struct BenchInputs {
         let latentSize = size / pipeline.imageProcessor.scaleFactor
         let latentChannels = pipeline.vae.config.latentChannels
         var output: Tensor?
+        // Every stage starts with no model resident (as each pipeline stage does): its peak RSS is its own.
+        [pipeline.prompts.textEncoder as CheckpointBacked, pipeline.unet, pipeline.vae].forEach { $0.releaseResidentWeights() }
         switch stage {
         case "text":
             return (BenchProbe.measure("text encoding", repeats: repeats, warmups: warmups) {

@@ -65,21 +65,24 @@ public struct CLIPTextOutput {
 /// transformers `CLIPTextModel` / `CLIPTextModelWithProjection`.
 public struct CLIPTextModel {
     public let config: CLIPTextConfig
-    let tokenEmbedding: Tensor, positionEmbedding: Tensor
+    let tokenEmbedding: LayerWeight, positionEmbedding: Tensor
     let encoder: CLIPEncoder
     let finalNorm: LayerNorm
     let projection: Linear?
     /// Every Linear: layer key (without `text_model.`) → weight shape (the layers a LoRA may patch).
     public let layerShapes: [String: [Int]]
+    /// The checkpoint the weights are read from (F16 layer weights stay in its file mapping).
+    public let checkpoint: TensorSource
 
     /// Reads the weights with or without the Hub's `text_model.` prefix; `withProjection` adds `text_projection`.
     public init(config: CLIPTextConfig, source: TensorSource, withProjection: Bool = false) throws {
         self.config = config
+        checkpoint = source
         let prefix = source.names.contains { $0.hasPrefix("text_model.") } ? "text_model." : ""
         let weights = Weights(source: source, prefix: prefix) { $0.hasSuffix("position_ids") }
         let root = weights.scope()
         let hidden = config.hiddenSize
-        tokenEmbedding = root["embeddings"]["token_embedding"].tensor("weight", shape: [config.vocabSize, hidden])
+        tokenEmbedding = root["embeddings"]["token_embedding"].layerWeight("weight", shape: [config.vocabSize, hidden])
         positionEmbedding = root["embeddings"]["position_embedding"].tensor("weight", shape: [config.maxPositionEmbeddings, hidden])
         encoder = CLIPEncoder(root["encoder"], layers: config.numHiddenLayers, hidden: hidden,
                               intermediate: config.intermediateSize, heads: config.numAttentionHeads,
@@ -109,16 +112,15 @@ public struct CLIPTextModel {
         precondition(ids.allSatisfy { $0.count == length } && length <= config.maxPositionEmbeddings,
                      "token sequences must share one length ≤ \(config.maxPositionEmbeddings)")
         var embeddings = Tensor(uninitialized: [batch, length, hidden])
-        tokenEmbedding.withUnsafeBufferPointer { tokens in
-            positionEmbedding.withUnsafeBufferPointer { positions in
-                embeddings.withUnsafeMutableBufferPointer { out in
-                    for (b, sequence) in ids.enumerated() {
-                        for (t, id) in sequence.enumerated() {
-                            let row = out.baseAddress! + (b * length + t) * hidden
-                            let token = tokens.baseAddress! + min(max(id, 0), config.vocabSize - 1) * hidden
-                            let position = positions.baseAddress! + t * hidden
-                            for j in 0..<hidden { row[j] = token[j] + position[j] }
-                        }
+        positionEmbedding.withUnsafeBufferPointer { positions in
+            embeddings.withUnsafeMutableBufferPointer { out in
+                for (b, sequence) in ids.enumerated() {
+                    for (t, id) in sequence.enumerated() {
+                        // The token's embedding row (read from the table in its stored precision), + position.
+                        let row = out.baseAddress! + (b * length + t) * hidden
+                        tokenEmbedding.copyRow(min(max(id, 0), config.vocabSize - 1), into: row)
+                        let position = positions.baseAddress! + t * hidden
+                        for j in 0..<hidden { row[j] += position[j] }
                     }
                 }
             }

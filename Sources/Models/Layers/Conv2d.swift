@@ -4,7 +4,8 @@ import Tensors
 
 /// `torch.nn.Conv2d` with square kernel, stride and symmetric padding (NCHW).
 public struct Conv2d {
-    public let weight: Tensor
+    /// The weight in its checkpoint's precision (F16 stays half, widened where the kernels read it).
+    public let weight: LayerWeight
     public let bias: Tensor?
     public let stride: Int
     public let padding: Padding2D
@@ -14,7 +15,7 @@ public struct Conv2d {
     /// Reads `weight` and `bias` under `scope`.
     public init(_ scope: WeightScope, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
                 padding: Int = 0, bias: Bool = true) {
-        weight = scope.tensor("weight", shape: [outChannels, inChannels, kernel, kernel])
+        weight = scope.layerWeight("weight", shape: [outChannels, inChannels, kernel, kernel])
         self.bias = bias ? scope.tensor("bias", shape: [outChannels]) : nil
         self.stride = stride
         self.padding = .uniform(padding)
@@ -23,7 +24,7 @@ public struct Conv2d {
 
     /// A convolution with explicit per-side padding (the VAE's `F.pad(x, (0, 1, 0, 1))` before a stride-2 conv).
     public init(_ scope: WeightScope, inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Padding2D) {
-        weight = scope.tensor("weight", shape: [outChannels, inChannels, kernel, kernel])
+        weight = scope.layerWeight("weight", shape: [outChannels, inChannels, kernel, kernel])
         bias = scope.tensor("bias", shape: [outChannels])
         self.stride = stride
         self.padding = padding

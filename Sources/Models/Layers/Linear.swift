@@ -4,14 +4,15 @@ import Tensors
 
 /// `torch.nn.Linear`: y = x·Wᵀ + b over the last dimension.
 public struct Linear {
-    public let weight: Tensor
+    /// The weight in its checkpoint's precision (F16 stays half, widened where the kernels read it).
+    public let weight: LayerWeight
     public let bias: Tensor?
     /// The checkpoint key of the module (`….to_q`), by which a request's LoRA patches find it.
     public let key: String
 
     /// Reads `weight` (and `bias` when `bias` is true) under `scope`.
     public init(_ scope: WeightScope, inFeatures: Int, outFeatures: Int, bias: Bool = true) {
-        weight = scope.tensor("weight", shape: [outFeatures, inFeatures])
+        weight = scope.layerWeight("weight", shape: [outFeatures, inFeatures])
         self.bias = bias ? scope.tensor("bias", shape: [outFeatures]) : nil
         key = scope.registerLayer(weightShape: [outFeatures, inFeatures])
     }

@@ -43,7 +43,7 @@ public final class LayerPatch: @unchecked Sendable {
     }
 
     /// The patched `F.linear(x, weight, bias)`.
-    func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    func linear(_ x: Tensor, weight: LayerWeight, bias: Tensor?) -> Tensor {
         if application == .merged { return x.linear(weight: merged(into: weight), bias: bias) }
         var y = x.linear(weight: weight, bias: bias)
         for update in updates {
@@ -53,7 +53,7 @@ public final class LayerPatch: @unchecked Sendable {
     }
 
     /// The patched `F.conv2d(x, weight, bias, stride, padding)`; B is a 1×1 convolution.
-    func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Padding2D) -> Tensor {
+    func conv2d(_ x: Tensor, weight: LayerWeight, bias: Tensor?, stride: Int, padding: Padding2D) -> Tensor {
         if application == .merged {
             return x.conv2d(weight: merged(into: weight), bias: bias, stride: stride, padding: padding)
         }
@@ -66,11 +66,11 @@ public final class LayerPatch: @unchecked Sendable {
     }
 
     /// W + Σ s·B·A as a new tensor (computed on first use, then kept for the life of the patch).
-    func merged(into weight: Tensor) -> Tensor {
+    func merged(into weight: LayerWeight) -> LayerWeight {
         lock.lock()
         defer { lock.unlock() }
-        if let mergedWeight { return mergedWeight }
-        var result = Tensor(shape: weight.shape, values: weight.scalars)
+        if let mergedWeight { return LayerWeight(mergedWeight) }
+        var result = weight.floatTensor   // a copy is made on the first write when it shares the layer's storage
         let out = weight.shape[0], columns = weight.count / out
         result.withUnsafeMutableBufferPointer { w in
             for update in updates {
@@ -85,6 +85,6 @@ public final class LayerPatch: @unchecked Sendable {
             }
         }
         mergedWeight = result
-        return result
+        return LayerWeight(result)
     }
 }

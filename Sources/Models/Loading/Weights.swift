@@ -35,7 +35,8 @@ public struct WeightLoadError: Error, CustomStringConvertible {
 
 /// A component's checkpoint, read key by key; `finish()` reports what was missing, mis-shaped or left over.
 public final class Weights {
-    private let source: TensorSource
+    /// Where the weights are read from.
+    public let source: TensorSource
     private let prefix: String
     private let ignoredKeys: (String) -> Bool
     private var used: Set<String> = []
@@ -58,26 +59,41 @@ public final class Weights {
     /// The tensor stored under `key`, which must have `shape`; a zero tensor stands in when it is
     /// missing or mis-shaped, and the problem is recorded for `finish()`.
     public func tensor(_ key: String, shape: [Int]) -> Tensor {
+        read(key, shape: shape, as: { try $0.tensor($1) }, shapeOf: \.shape, reshape: { $0.reshaped($1) })
+            ?? Tensor(zeros: shape)
+    }
+
+    /// The Linear or Conv2d weight stored under `key`, in its stored precision (F16 stays half); checked
+    /// like `tensor(_:shape:)`.
+    public func layerWeight(_ key: String, shape: [Int]) -> LayerWeight {
+        read(key, shape: shape, as: { try $0.layerWeight($1) }, shapeOf: \.shape, reshape: { $0.reshaped($1) })
+            ?? LayerWeight(Tensor(zeros: shape))
+    }
+
+    /// Reads `key` with `load`, recording a missing, mis-shaped or unreadable value (nil) for `finish()`.
+    private func read<Value>(_ key: String, shape: [Int], as load: (TensorSource, String) throws -> Value,
+                             shapeOf: (Value) -> [Int], reshape: (Value, [Int]) -> Value) -> Value? {
         let fullKey = prefix + key
         used.insert(fullKey)
         guard source.names.contains(fullKey) else {
             problems.append(.missing(key: fullKey, expectedShape: shape))
-            return Tensor(zeros: shape)
+            return nil
         }
         do {
-            let value = try source.tensor(fullKey)
-            guard value.shape == shape else {
+            let value = try load(source, fullKey)
+            let found = shapeOf(value)
+            guard found == shape else {
                 // A [out, in] linear stored as a [out, in, 1, 1] conv (and back) is the same parameter.
-                if value.count == Tensor.elementCount(of: shape), Weights.isOneByOneVariant(value.shape, shape) {
-                    return value.reshaped(shape)
+                if Tensor.elementCount(of: found) == Tensor.elementCount(of: shape), Weights.isOneByOneVariant(found, shape) {
+                    return reshape(value, shape)
                 }
-                problems.append(.shapeMismatch(key: fullKey, expected: shape, found: value.shape))
-                return Tensor(zeros: shape)
+                problems.append(.shapeMismatch(key: fullKey, expected: shape, found: found))
+                return nil
             }
             return value
         } catch {
             problems.append(.unreadable(key: fullKey, reason: "\(error)"))
-            return Tensor(zeros: shape)
+            return nil
         }
     }
 
@@ -117,6 +133,11 @@ public struct WeightScope {
     /// The parameter `path.name` with the given shape.
     public func tensor(_ name: String, shape: [Int]) -> Tensor {
         weights.tensor(key(name), shape: shape)
+    }
+
+    /// The layer weight `path.name` with the given shape, in its stored precision.
+    public func layerWeight(_ name: String, shape: [Int]) -> LayerWeight {
+        weights.layerWeight(key(name), shape: shape)
     }
 
     /// Whether the checkpoint holds `path.name`.

@@ -18,11 +18,14 @@ public struct UNet2DConditionModel {
     let activation: Activation
     /// Every Linear and Conv2d: layer key → weight shape (the layers a LoRA may patch).
     public let layerShapes: [String: [Int]]
+    /// The checkpoint the weights are read from (F16 layer weights stay in its file mapping).
+    public let checkpoint: TensorSource
 
     /// Builds the model from its config and checkpoint, reporting every missing, unexpected or mis-shaped key.
     public init(config: UNet2DConditionConfig, weights: Weights) throws {
         try config.validate()
         self.config = config
+        checkpoint = weights.source
         let root = weights.scope()
         let activation = Activation(configName: config.actFn)!
         self.activation = activation

@@ -39,10 +39,13 @@ public struct AutoencoderKL {
     let decoderConvIn: Conv2d, decoderMid: VAEMidBlock, decoderBlocks: [UpDecoderBlock2D]
     let decoderNormOut: GroupNorm, decoderConvOut: Conv2d
     let activation: Activation
+    /// The checkpoint the weights are read from (F16 layer weights stay in its file mapping).
+    public let checkpoint: TensorSource
 
     public init(config: AutoencoderKLConfig, weights: Weights) throws {
         try config.validate()
         self.config = config
+        checkpoint = weights.source
         let root = weights.scope(), encoder = root["encoder"], decoder = root["decoder"]
         let channels = config.blockOutChannels, groups = config.normNumGroups, latent = config.latentChannels
         let activation = Activation(configName: config.actFn)!

@@ -1,0 +1,70 @@
+import Tensors
+import TestSupport
+import XCTest
+
+/// Half-precision layer weights (widened block by block where the kernels read them) against the same values
+/// held as Float32: widening is exact and the per-element arithmetic is the same, so the outputs agree to
+/// max|Δ|/max|ref| ≤ 1e-6 (measured: 0, bit-identical).
+final class LayerWeightTests: XCTestCase {
+    /// A seeded tensor of values that are exactly representable in IEEE half.
+    func halfValues(_ shape: [Int], seed: UInt64) -> (float: Tensor, half: LayerWeight) {
+        var state = seed
+        let count = shape.reduce(1, *)
+        let bits: [UInt16] = (0..<count).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float16(Float(Int64(state >> 40) - (1 << 23)) / Float(1 << 23)).bitPattern
+        }
+        let float = Tensor(shape: shape, values: bits.map { Float(Float16(bitPattern: $0)) })
+        let half = bits.withUnsafeBytes { LayerWeight(half: HalfValues(copying: $0), shape: shape) }
+        return (float, half)
+    }
+
+    func randomTensor(_ shape: [Int], seed: UInt64) -> Tensor { halfValues(shape, seed: seed).float }
+
+    func testHalfWeightWidensExactly() {
+        let (float, half) = halfValues([37, 11], seed: 1)
+        XCTAssertTrue(half.isHalf)
+        XCTAssertEqual(half.floatTensor.scalars, float.scalars)
+        var row = [Float](repeating: .nan, count: 11)
+        row.withUnsafeMutableBufferPointer { half.copyRow(20, into: $0.baseAddress!) }
+        XCTAssertEqual(row, Array(float.scalars[220..<231]))
+    }
+
+    func testLinearWithHalfWeightMatchesFloatWeight() {
+        // One row of input (the time embedding), tokens × features split over the workers, a weight of many
+        // cache blocks (2000 inputs: 64 rows a block) with a row count that is no multiple of 16.
+        for (rows, inFeatures, outFeatures) in [(1, 320, 1280), (300, 64, 48), (77, 2000, 200), (1024, 320, 330)] {
+            let (float, half) = halfValues([outFeatures, inFeatures], seed: UInt64(inFeatures))
+            let x = randomTensor([rows, inFeatures], seed: 7), bias = randomTensor([outFeatures], seed: 8)
+            let expected = x.linear(weight: float, bias: bias)
+            XCTAssertClose(x.linear(weight: half, bias: bias), expected, relativeTolerance: 1e-6,
+                           "linear \(rows)×\(inFeatures) → \(outFeatures)")
+        }
+    }
+
+    func testConvolutionWithHalfWeightMatchesFloatWeightForEveryAlgorithm() {
+        let x = randomTensor([2, 24, 36, 34], seed: 3), residual = randomTensor([2, 40, 36, 34], seed: 4)
+        let bias = randomTensor([40], seed: 5)
+        let normalization = x.groupNormalization(groups: 4, weight: nil, bias: nil, epsilon: 1e-5, activation: .silu)
+        for (kernel, algorithms) in [(3, [ConvolutionAlgorithm.im2col, .winogradF2, .winogradF4, .direct]),
+                                     (1, [ConvolutionAlgorithm.automatic])] {
+            let (float, half) = halfValues([40, 24, kernel, kernel], seed: UInt64(kernel))
+            let padding = Padding2D.uniform(kernel / 2)
+            for algorithm in algorithms {
+                let expected = x.conv2d(weight: float, bias: bias, padding: padding, algorithm: algorithm,
+                                        adding: residual, normalizing: normalization)
+                let actual = x.conv2d(weight: half, bias: bias, padding: padding, algorithm: algorithm,
+                                      adding: residual, normalizing: normalization)
+                XCTAssertClose(actual, expected, relativeTolerance: 1e-6, "\(kernel)×\(kernel) \(algorithm)")
+            }
+        }
+    }
+
+    func testStridedConvolutionWithHalfWeightMatchesFloatWeight() {
+        let x = randomTensor([1, 16, 17, 18], seed: 9)
+        let (float, half) = halfValues([8, 16, 3, 3], seed: 10)
+        let padding = Padding2D(top: 0, bottom: 1, left: 0, right: 1)
+        XCTAssertClose(x.conv2d(weight: half, stride: 2, padding: padding),
+                       x.conv2d(weight: float, stride: 2, padding: padding), relativeTolerance: 1e-6, "stride 2")
+    }
+}
