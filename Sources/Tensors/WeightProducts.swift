@@ -1,11 +1,12 @@
 // Products with a layer weight W [rows, k]: y = X·Wᵀ (a linear layer) and Y = W·P (a conv as a GEMM).
-// A Float32 weight goes to sgemm whole. A half weight is widened a block of rows at a time (at most 512 KB of
-// Float32, so the block is still in cache when sgemm packs it), each block one single-threaded sgemm on the
-// worker that widened it: a Float32 copy of the whole weight never exists.
+// A Float32 weight goes to sgemm whole. A half weight is widened one tile at a time (up to 1024 rows × a slice
+// of k, 1 MB of Float32, still in cache when sgemm packs it), each tile one single-threaded sgemm accumulating
+// onto the output: a Float32 copy of the whole weight never exists, and each worker packs the other operand
+// once per row block (slicing k instead of rows keeps that cost down where the other operand is large).
 
 extension LayerWeight {
-    /// Widened rows per block: at most this many floats.
-    static let blockBudget = 1 << 17
+    /// Floats in a widened block or tile (1 MB: one core's L2).
+    static let blockBudget = 1 << 18
 
     /// `c[m × rows] = x[m × k] · Wᵀ + beta · c`, with `c`'s rows `ldc` apart.
     func multiplyTransposed(_ x: UnsafePointer<Float>, m: Int, beta: Float,
@@ -18,9 +19,9 @@ extension LayerWeight {
             }
             return
         }
-        forEachRowBlock(columns: m) { block, w in
-            serialSgemm(transposeB: true, m: m, n: block.count, k: k, a: x, lda: k, b: w, ldb: k,
-                        beta: beta, c: c + block.lowerBound, ldc: ldc)
+        forEachTile(columns: m) { rows, slice, w, ldw in
+            serialSgemm(transposeB: true, m: m, n: rows.count, k: slice.count, a: x + slice.lowerBound, lda: k,
+                        b: w, ldb: ldw, beta: slice.lowerBound == 0 ? beta : 1, c: c + rows.lowerBound, ldc: ldc)
         }
     }
 
@@ -34,11 +35,50 @@ extension LayerWeight {
             }
             return
         }
-        forEachRowBlock(columns: n) { block, w in
-            serialSgemm(m: block.count, n: n, k: k, a: w, lda: k, b: p, ldb: ldp, beta: beta,
-                        c: c + block.lowerBound * ldc, ldc: ldc)
+        forEachTile(columns: n) { rows, slice, w, ldw in
+            serialSgemm(m: rows.count, n: n, k: slice.count, a: w, lda: ldw, b: p + slice.lowerBound * ldp, ldb: ldp,
+                        beta: slice.lowerBound == 0 ? beta : 1, c: c + rows.lowerBound * ldc, ldc: ldc)
         }
     }
+
+    /// Calls `body(rows, slice, values, rowStride)` over tiles covering the half weight, `values` holding
+    /// W[rows, slice] widened to Float32 (rows `rowStride` apart); a tile's slices come in order, so a product
+    /// overwrites its output (beta) on a row block's first slice and accumulates onto it after. Each worker
+    /// takes a contiguous run of rows when the product is large enough to split (`GEMMSplit`).
+    func forEachTile(columns: Int, _ body: (Range<Int>, Range<Int>, UnsafePointer<Float>, Int) -> Void) {
+        guard case .half(let values) = storage else { preconditionFailure("tiles are for half weights") }
+        let k = rowLength
+        guard rows > 0, k > 0 else { return }
+        let workers = GEMMSplit.blocks(m: rows, n: columns, k: k) > 1 ? min(parallelWorkerCount, (rows + 15) / 16) : 1
+        let blockRows = min(LayerWeight.tileRows, (rows + workers - 1) / workers)
+        let sliceLength = min(k, max(LayerWeight.minimumSlice, LayerWeight.blockBudget / blockRows) / 16 * 16)
+        func run(_ rowRange: Range<Int>) {
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * sliceLength)
+            defer { scratch.deallocate() }
+            for firstRow in stride(from: rowRange.lowerBound, to: rowRange.upperBound, by: blockRows) {
+                let block = firstRow..<min(rowRange.upperBound, firstRow + blockRows)
+                for start in stride(from: 0, to: k, by: sliceLength) {
+                    let slice = start..<min(k, start + sliceLength)
+                    for (i, row) in block.enumerated() {
+                        values.widen(row * k + slice.lowerBound..<row * k + slice.upperBound, into: scratch + i * slice.count)
+                    }
+                    body(block, slice, scratch, slice.count)
+                }
+            }
+        }
+        if workers == 1 { run(0..<rows); return }
+        parallelChunks(workers) { chunk in
+            for w in chunk {
+                let perWorker = (rows + workers - 1) / workers
+                let range = min(rows, w * perWorker)..<min(rows, (w + 1) * perWorker)
+                if !range.isEmpty { run(range) }
+            }
+        }
+    }
+
+    /// Rows of a half tile at most; with `blockBudget` floats a tile, the k slice is at least `minimumSlice`.
+    static let tileRows = 1024
+    static let minimumSlice = 256
 
     /// Calls `body(rows, values)` for consecutive blocks of rows covering the weight, with the rows as Float32
     /// (widened into per-worker scratch when half). A product with `columns` on the other side is split over
