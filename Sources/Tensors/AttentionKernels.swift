@@ -70,22 +70,8 @@ enum AttentionKernels {
     static func scoreBlock(_ q0: UnsafePointer<Float>, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>,
                            _ q3: UnsafePointer<Float>, keyBlock: UnsafePointer<Float>, headDim: Int,
                            scale: Float, into scores: UnsafeMutablePointer<Float>, scoreStride: Int) {
-        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), b0 = V(), b1 = V(), b2 = V(), b3 = V()
-        var k = 0, column = keyBlock
-        while k < headDim {
-            let low = VectorMath.load(column, 0), high = VectorMath.load(column, 16)
-            let x0 = q0[k], x1 = q1[k], x2 = q2[k], x3 = q3[k]
-            a0 = a0.addingProduct(x0, low); b0 = b0.addingProduct(x0, high)
-            a1 = a1.addingProduct(x1, low); b1 = b1.addingProduct(x1, high)
-            a2 = a2.addingProduct(x2, low); b2 = b2.addingProduct(x2, high)
-            a3 = a3.addingProduct(x3, low); b3 = b3.addingProduct(x3, high)
-            column += 32
-            k += 1
-        }
-        VectorMath.store(a0 * scale, scores, 0); VectorMath.store(b0 * scale, scores, 16)
-        VectorMath.store(a1 * scale, scores, scoreStride); VectorMath.store(b1 * scale, scores, scoreStride + 16)
-        VectorMath.store(a2 * scale, scores, 2 * scoreStride); VectorMath.store(b2 * scale, scores, 2 * scoreStride + 16)
-        VectorMath.store(a3 * scale, scores, 3 * scoreStride); VectorMath.store(b3 * scale, scores, 3 * scoreStride + 16)
+        rowsTimesPanel(q0, q1, q2, q3, panel: keyBlock, panelStride: 32, count: headDim, scale: scale,
+                       accumulating: false, into: scores, stride: scoreStride)
     }
 
     /// acc_r[0..<32] += Σ_j p_r[j] · V[j][0..<32] for 4 rows over `keys` keys of one 32-wide value panel.
@@ -93,26 +79,38 @@ enum AttentionKernels {
     static func valueBlock(_ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>, _ p2: UnsafePointer<Float>,
                            _ p3: UnsafePointer<Float>, values: UnsafePointer<Float>, valueStride: Int, keys: Int,
                            accumulator: UnsafeMutablePointer<Float>, accumulatorStride: Int) {
-        let s = accumulatorStride
-        var a0 = VectorMath.load(accumulator, 0), b0 = VectorMath.load(accumulator, 16)
-        var a1 = VectorMath.load(accumulator, s), b1 = VectorMath.load(accumulator, s + 16)
-        var a2 = VectorMath.load(accumulator, 2 * s), b2 = VectorMath.load(accumulator, 2 * s + 16)
-        var a3 = VectorMath.load(accumulator, 3 * s), b3 = VectorMath.load(accumulator, 3 * s + 16)
-        var j = 0, row = values
-        while j < keys {
+        rowsTimesPanel(p0, p1, p2, p3, panel: values, panelStride: valueStride, count: keys, scale: 1,
+                       accumulating: true, into: accumulator, stride: accumulatorStride)
+    }
+
+    /// out_r[0..<32] = scale · Σ_j x_r[j] · panel[j][0..<32] (+ out_r when accumulating) for 4 rows x_r: the
+    /// 4×32 register block both attention products are made of (8 SIMD16 accumulators, 2 loads per 8 FMAs).
+    @inline(__always)
+    static func rowsTimesPanel(_ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
+                               _ x3: UnsafePointer<Float>, panel: UnsafePointer<Float>, panelStride: Int, count: Int,
+                               scale: Float, accumulating: Bool, into out: UnsafeMutablePointer<Float>, stride s: Int) {
+        var a0 = V(), b0 = V(), a1 = V(), b1 = V(), a2 = V(), b2 = V(), a3 = V(), b3 = V()
+        if accumulating {
+            a0 = VectorMath.load(out, 0); b0 = VectorMath.load(out, 16)
+            a1 = VectorMath.load(out, s); b1 = VectorMath.load(out, s + 16)
+            a2 = VectorMath.load(out, 2 * s); b2 = VectorMath.load(out, 2 * s + 16)
+            a3 = VectorMath.load(out, 3 * s); b3 = VectorMath.load(out, 3 * s + 16)
+        }
+        var j = 0, row = panel
+        while j < count {
             let low = VectorMath.load(row, 0), high = VectorMath.load(row, 16)
-            let x0 = p0[j], x1 = p1[j], x2 = p2[j], x3 = p3[j]
-            a0 = a0.addingProduct(x0, low); b0 = b0.addingProduct(x0, high)
-            a1 = a1.addingProduct(x1, low); b1 = b1.addingProduct(x1, high)
-            a2 = a2.addingProduct(x2, low); b2 = b2.addingProduct(x2, high)
-            a3 = a3.addingProduct(x3, low); b3 = b3.addingProduct(x3, high)
-            row += valueStride
+            let y0 = x0[j], y1 = x1[j], y2 = x2[j], y3 = x3[j]
+            a0 = a0.addingProduct(y0, low); b0 = b0.addingProduct(y0, high)
+            a1 = a1.addingProduct(y1, low); b1 = b1.addingProduct(y1, high)
+            a2 = a2.addingProduct(y2, low); b2 = b2.addingProduct(y2, high)
+            a3 = a3.addingProduct(y3, low); b3 = b3.addingProduct(y3, high)
+            row += panelStride
             j += 1
         }
-        VectorMath.store(a0, accumulator, 0); VectorMath.store(b0, accumulator, 16)
-        VectorMath.store(a1, accumulator, s); VectorMath.store(b1, accumulator, s + 16)
-        VectorMath.store(a2, accumulator, 2 * s); VectorMath.store(b2, accumulator, 2 * s + 16)
-        VectorMath.store(a3, accumulator, 3 * s); VectorMath.store(b3, accumulator, 3 * s + 16)
+        VectorMath.store(a0 * scale, out, 0); VectorMath.store(b0 * scale, out, 16)
+        VectorMath.store(a1 * scale, out, s); VectorMath.store(b1 * scale, out, s + 16)
+        VectorMath.store(a2 * scale, out, 2 * s); VectorMath.store(b2 * scale, out, 2 * s + 16)
+        VectorMath.store(a3 * scale, out, 3 * s); VectorMath.store(b3 * scale, out, 3 * s + 16)
     }
 
     /// `valueBlock` for a 16-wide value panel.

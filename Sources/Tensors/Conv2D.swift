@@ -178,7 +178,7 @@ extension Tensor {
             // Few channels on one side: the whole weight is small, widened once when stored as half.
             weight.floatTensor.withUnsafeBufferPointer { w in
                 result.withUnsafeMutableBufferPointer { out in
-                    func run(_ b: UnsafePointer<Float>?, _ r: UnsafePointer<Float>?) {
+                    Tensor.withBaseAddresses(bias, residual) { b, r in
                         for n in 0..<batch {
                             let image = input.baseAddress! + n * geometry.inChannels * geometry.height * geometry.width
                             DirectConvolution.convolve(image, geometry, weight: w.baseAddress!, outChannels: outChannels,
@@ -187,10 +187,6 @@ extension Tensor {
                                                        out.baseAddress! + n * outChannels * plane)
                         }
                     }
-                    func withResidual(_ b: UnsafePointer<Float>?) {
-                        if let residual { residual.withUnsafeBufferPointer { run(b, $0.baseAddress!) } } else { run(b, nil) }
-                    }
-                    if let bias { bias.withUnsafeBufferPointer { withResidual($0.baseAddress!) } } else { withResidual(nil) }
                 }
             }
         }
@@ -203,27 +199,30 @@ extension Tensor {
         typealias Winograd = WinogradConvolution<Tiling>
         let batch = shape[0], outChannels = weight.shape[0]
         let plane = geometry.outHeight * geometry.outWidth
+        let u = Winograd.transformWeights(weight, inChannels: geometry.inChannels)
+        defer { u.deallocate() }
         withUnsafeBufferPointer { input in
-            do {
-                let u = Winograd.transformWeights(weight, inChannels: geometry.inChannels)
-                defer { u.deallocate() }
-                result.withUnsafeMutableBufferPointer { out in
-                    func run(_ b: UnsafePointer<Float>?, _ r: UnsafePointer<Float>?) {
-                        for n in 0..<batch {
-                            let image = input.baseAddress! + n * geometry.inChannels * geometry.height * geometry.width
-                            Winograd.convolve(image, geometry, transformedWeights: u, outChannels: outChannels,
-                                              bias: b, adding: r.map { $0 + n * outChannels * plane },
-                                              normalizing: normalization.map { InputMap($0, image: n) },
-                                              out.baseAddress! + n * outChannels * plane)
-                        }
+            result.withUnsafeMutableBufferPointer { out in
+                Tensor.withBaseAddresses(bias, residual) { b, r in
+                    for n in 0..<batch {
+                        let image = input.baseAddress! + n * geometry.inChannels * geometry.height * geometry.width
+                        Winograd.convolve(image, geometry, transformedWeights: u, outChannels: outChannels,
+                                          bias: b, adding: r.map { $0 + n * outChannels * plane },
+                                          normalizing: normalization.map { InputMap($0, image: n) },
+                                          out.baseAddress! + n * outChannels * plane)
                     }
-                    func withResidual(_ b: UnsafePointer<Float>?) {
-                        if let residual { residual.withUnsafeBufferPointer { run(b, $0.baseAddress!) } } else { run(b, nil) }
-                    }
-                    if let bias { bias.withUnsafeBufferPointer { withResidual($0.baseAddress!) } } else { withResidual(nil) }
                 }
             }
         }
+    }
+
+    /// Calls `body` with the first elements of `bias` and `residual` (nil for an absent one).
+    static func withBaseAddresses(_ bias: Tensor?, _ residual: Tensor?,
+                                  _ body: (UnsafePointer<Float>?, UnsafePointer<Float>?) -> Void) {
+        func withResidual(_ b: UnsafePointer<Float>?) {
+            if let residual { residual.withUnsafeBufferPointer { body(b, $0.baseAddress!) } } else { body(b, nil) }
+        }
+        if let bias { bias.withUnsafeBufferPointer { withResidual($0.baseAddress!) } } else { withResidual(nil) }
     }
 
     /// Sets each channel plane of an NC… tensor to `bias[c]` (+ the same plane of `residual`); leaves the
