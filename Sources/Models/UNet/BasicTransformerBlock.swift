@@ -13,8 +13,14 @@ public struct GEGLUFeedForward {
         output = Linear(scope["net"][2], inFeatures: inner, outFeatures: dim)
     }
 
+    /// Tokens per block: the 8×-wide projection of 1024 tokens at a time instead of all of them (at 64² latents
+    /// with guidance, 84 MB of projection and 42 MB of gated values fewer at the peak).
+    static let tokensPerBlock = 1024
+
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        output(projection(x).geglu())
+        x.mappingRowBlocks(of: Self.tokensPerBlock, outputWidth: output.outFeatures) { rows in
+            output(projection(rows).geglu())
+        }
     }
 }
 
