@@ -16,7 +16,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time text encoding, VAE encode/decode, UNet forward and whole img2img runs at 512².",
-        discussion: "Threads: IMG2IMG_THREADS sets our kernels' workers, OPENBLAS_NUM_THREADS OpenBLAS's.")
+        discussion: "Threads: IMG2IMG_THREADS sets the worker count (default: the online cores); OpenBLAS runs single-threaded inside each worker.")
 
     @Option(help: "A diffusers model folder.") var model: String
     @Option(help: "Runs per short stage (the median is reported).") var repeats: Int = 3
