@@ -1,8 +1,8 @@
 // Products with a layer weight W [rows, k]: y = X·Wᵀ (a linear layer) and Y = W·P (a conv as a GEMM).
-// A Float32 weight goes to sgemm whole. A half weight is widened one tile at a time (up to 1024 rows × a slice
-// of k, 1 MB of Float32, still in cache when sgemm packs it), each tile one single-threaded sgemm accumulating
-// onto the output: a Float32 copy of the whole weight never exists, and each worker packs the other operand
-// once per row block (slicing k instead of rows keeps that cost down where the other operand is large).
+// A Float32 weight goes to sgemm whole, and so does a small half weight once widened (≤ 4 MB). A large half
+// weight is widened one tile at a time (up to 1024 rows × a slice of k, 1 MB of Float32, still in cache when
+// sgemm packs it), each tile one single-threaded sgemm accumulating onto the output: no Float32 copy of a
+// large weight ever exists, and each worker packs the other operand once per row block.
 
 extension LayerWeight {
     /// Floats in a widened block or tile (1 MB: one core's L2).
@@ -12,7 +12,7 @@ extension LayerWeight {
     func multiplyTransposed(_ x: UnsafePointer<Float>, m: Int, beta: Float,
                             into c: UnsafeMutablePointer<Float>, ldc: Int) {
         let k = rowLength
-        if case .float(let tensor) = storage {
+        if let tensor = wholeFloatTensor {
             tensor.withUnsafeBufferPointer { w in
                 sgemm(transposeB: true, m: m, n: rows, k: k, a: x, lda: k, b: w.baseAddress!, ldb: k,
                       beta: beta, c: c, ldc: ldc)
@@ -29,7 +29,7 @@ extension LayerWeight {
     func multiply(_ p: UnsafePointer<Float>, n: Int, ldp: Int, beta: Float,
                   into c: UnsafeMutablePointer<Float>, ldc: Int) {
         let k = rowLength
-        if case .float(let tensor) = storage {
+        if let tensor = wholeFloatTensor {
             tensor.withUnsafeBufferPointer { w in
                 sgemm(m: rows, n: n, k: k, a: w.baseAddress!, lda: k, b: p, ldb: ldp, beta: beta, c: c, ldc: ldc)
             }
@@ -38,6 +38,20 @@ extension LayerWeight {
         forEachTile(columns: n) { rows, slice, w, ldw in
             serialSgemm(m: rows.count, n: n, k: slice.count, a: w, lda: ldw, b: p + slice.lowerBound * ldp, ldb: ldp,
                         beta: slice.lowerBound == 0 ? beta : 1, c: c + rows.lowerBound * ldc, ldc: ldc)
+        }
+    }
+
+    /// Half weights of at most this many values are widened whole for a product (4 MB of Float32, still in
+    /// cache), so sgemm can split the product along its longer side: tiles split along the weight's rows and
+    /// make every worker pack the whole other operand (all the pixels of a 1×1 conv at 512², say).
+    static let wholeWidening = 1 << 20
+
+    /// The weight as one Float32 tensor where that is cheap: the stored tensor, or a widened copy of a small
+    /// half weight; nil for a large half weight, which is tiled instead.
+    var wholeFloatTensor: Tensor? {
+        switch storage {
+        case .float(let tensor): return tensor
+        case .half: return count <= LayerWeight.wholeWidening ? floatTensor : nil
         }
     }
 
