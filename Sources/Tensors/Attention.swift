@@ -43,9 +43,9 @@ public enum Attention {
     }
 
     /// Floats of scratch one worker needs (the score tile, the output accumulator with its rows padded to whole
-    /// vectors, running max and sum) — independent of the sequence lengths.
+    /// vectors, the tile and running row maxima, the running sums) — independent of the sequence lengths.
     public static func scratchFloats(headDim: Int) -> Int {
-        queryTile * keyTile + queryTile * PackedHead.roundUp(headDim, 16) + 2 * queryTile
+        queryTile * keyTile + queryTile * PackedHead.paddedDim(headDim) + 3 * queryTile
     }
 
     static func run(_ p: AttentionPointers, _ s: AttentionShape, scale: Float, causal: Bool) {
@@ -86,30 +86,36 @@ public enum Attention {
         while firstKey < keyLimit {
             let columns = min(keyTile, keyLimit - firstKey)
             for r in stride(from: 0, to: rows, by: 4) {
+                var maxima = RowMaxima()
                 for j in stride(from: 0, to: columns, by: 32) {
+                    let scores = scratch.scores + r * keyTile + j
                     AttentionKernels.scoreBlock(query(r), query(r + 1), query(r + 2), query(r + 3),
                                                 keyBlock: packed.keyBlock((firstKey + j) / 32), headDim: d,
-                                                scale: scale, into: scratch.scores + r * keyTile + j,
-                                                scoreStride: keyTile)
+                                                scale: scale, into: scores, scoreStride: keyTile)
+                    if !causal { maxima.include(scores, stride: keyTile, count: min(32, columns - j)) }
                 }
+                if !causal { maxima.store(into: scratch.tileMax + r) }
             }
             for r in 0..<rows {
                 let visible = causal ? max(0, min(columns, firstQuery + r - firstKey + 1)) : columns
-                scratch.absorb(row: r, columns: columns, visible: visible)
+                scratch.absorb(row: r, columns: columns, visible: visible, tileMaxKnown: !causal)
             }
             for r in stride(from: 0, to: rows, by: 4) {
                 let (p0, p1, p2, p3) = (probabilities(r), probabilities(r + 1), probabilities(r + 2), probabilities(r + 3))
-                for panel in 0..<packed.fullPanels {
-                    let (values, stride) = packed.valuePanel(panel, fromKey: firstKey)
-                    AttentionKernels.valueBlock(p0, p1, p2, p3, values: values, valueStride: stride, keys: columns,
-                                                accumulator: scratch.accumulator + r * dp + 32 * panel,
-                                                accumulatorStride: dp)
-                }
-                if dp % 32 != 0 {
-                    let (values, stride) = packed.valuePanel(packed.fullPanels, fromKey: firstKey)
-                    AttentionKernels.valueBlock16(p0, p1, p2, p3, values: values, valueStride: stride, keys: columns,
-                                                  accumulator: scratch.accumulator + r * dp + 32 * packed.fullPanels,
-                                                  accumulatorStride: dp)
+                for panel in 0..<packed.panelCount {
+                    let (values, start, width) = packed.valuePanel(panel, fromKey: firstKey)
+                    let accumulator = scratch.accumulator + r * dp + start
+                    switch width {
+                    case 32:
+                        AttentionKernels.valueBlock(p0, p1, p2, p3, values: values, valueStride: 32, keys: columns,
+                                                    accumulator: accumulator, accumulatorStride: dp)
+                    case 16:
+                        AttentionKernels.valueBlock16(p0, p1, p2, p3, values: values, keys: columns,
+                                                      accumulator: accumulator, accumulatorStride: dp)
+                    default:
+                        AttentionKernels.valueBlock8(p0, p1, p2, p3, values: values, keys: columns,
+                                                     accumulator: accumulator, accumulatorStride: dp)
+                    }
                 }
             }
             firstKey += columns
@@ -134,18 +140,50 @@ struct AttentionPointers {
     let output: UnsafeMutablePointer<Float>
 }
 
-/// One worker's tiles: scores [Tq×Tk], output accumulator [Tq×D'] (D rounded up to 16), running max and sum.
+/// The running maxima of 4 score rows, lane by lane, taken as the score kernel writes them (so the softmax
+/// needs no separate pass over the tile to find its row maxima).
+struct RowMaxima {
+    typealias V = VectorMath.Vector
+    var lanes = (V(repeating: -.infinity), V(repeating: -.infinity), V(repeating: -.infinity), V(repeating: -.infinity))
+
+    /// Takes in the first `count` (≤ 32) scores of 4 rows `stride` apart, just written (still in L1).
+    @inline(__always)
+    mutating func include(_ scores: UnsafePointer<Float>, stride: Int, count: Int) {
+        func larger(_ a: V, _ b: V) -> V { a.replacing(with: b, where: b .> a) }
+        func block(_ row: Int) -> V {
+            let line = scores + row * stride
+            if count == 32 { return larger(VectorMath.load(line, 0), VectorMath.load(line, 16)) }
+            let low = count >= 16 ? VectorMath.load(line, 0)
+                                  : VectorMath.loadPartial(line, 0, count: count, padding: -.infinity)
+            guard count > 16 else { return low }
+            return larger(low, VectorMath.loadPartial(line, 16, count: count - 16, padding: -.infinity))
+        }
+        lanes = (larger(lanes.0, block(0)), larger(lanes.1, block(1)), larger(lanes.2, block(2)),
+                 larger(lanes.3, block(3)))
+    }
+
+    /// Writes the 4 rows' maxima to `destination[0..<4]`.
+    func store(into destination: UnsafeMutablePointer<Float>) {
+        destination[0] = lanes.0.max(); destination[1] = lanes.1.max()
+        destination[2] = lanes.2.max(); destination[3] = lanes.3.max()
+    }
+}
+
+/// One worker's tiles: scores [Tq×Tk], output accumulator [Tq×D'] (D rounded up to 8), the current key tile's
+/// row maxima, running max and sum.
 struct AttentionScratch {
     let scores: UnsafeMutablePointer<Float>
     let accumulator: UnsafeMutablePointer<Float>
+    let tileMax: UnsafeMutablePointer<Float>
     let rowMax: UnsafeMutablePointer<Float>
     let rowSum: UnsafeMutablePointer<Float>
     let headDim: Int
 
     init(headDim: Int) {
-        self.headDim = PackedHead.roundUp(headDim, 16)
+        self.headDim = PackedHead.paddedDim(headDim)
         scores = .allocate(capacity: Attention.queryTile * Attention.keyTile)
         accumulator = .allocate(capacity: Attention.queryTile * self.headDim)
+        tileMax = .allocate(capacity: Attention.queryTile)
         rowMax = .allocate(capacity: Attention.queryTile)
         rowSum = .allocate(capacity: Attention.queryTile)
     }
@@ -157,37 +195,29 @@ struct AttentionScratch {
     }
 
     /// Online softmax for one row of a score tile: turn scores into e^{s − m_new} (zero where masked),
-    /// rescale the row's running sum and accumulator by e^{m_old − m_new}. SIMD16 throughout.
+    /// rescale the row's running sum and accumulator by e^{m_old − m_new}. SIMD16 throughout. The tile's row
+    /// maximum is `tileMax[r]` when `tileMaxKnown` (taken by the score kernel), else found here over the visible
+    /// scores.
     @inline(__always)
-    func absorb(row r: Int, columns: Int, visible: Int) {
+    func absorb(row r: Int, columns: Int, visible: Int, tileMaxKnown: Bool) {
         typealias V = VectorMath.Vector
         let line = scores + r * Attention.keyTile
-        var lanesMax = V(repeating: -.infinity)
-        var j = 0
-        while j + 16 <= visible {
-            // A select, not the stdlib's pointwiseMax (which goes lane by lane).
-            let x = VectorMath.load(line, j)
-            lanesMax = lanesMax.replacing(with: x, where: x .> lanesMax)
-            j += 16
-        }
-        var tileMax = lanesMax.max()
-        while j < visible { tileMax = max(tileMax, line[j]); j += 1 }
-        let newMax = max(rowMax[r], tileMax)
+        let newMax = max(rowMax[r], tileMaxKnown ? tileMax[r] : maximum(line, count: visible))
         (line + visible).update(repeating: 0, count: columns - visible)
         guard newMax > -.infinity else { return }
         // p = e^{s − newMax}, written back, and its sum.
         let shift = V(repeating: newMax)
         var lanesSum = V()
-        j = 0
+        var j = 0
         while j + 16 <= visible {
-            let p = VectorMath.exp(VectorMath.load(line, j) - shift)
+            let p = VectorMath.exp(ofNonPositive: VectorMath.load(line, j) - shift)
             VectorMath.store(p, line, j)
             lanesSum += p
             j += 16
         }
         var tailSum: Float = 0
         if j < visible {
-            let p = VectorMath.exp(VectorMath.loadPartial(line, j, count: visible - j) - shift)
+            let p = VectorMath.exp(ofNonPositive: VectorMath.loadPartial(line, j, count: visible - j) - shift)
             VectorMath.storePartial(p, line, j, count: visible - j)
             for lane in 0..<(visible - j) { tailSum += p[lane] }
         }
@@ -200,7 +230,23 @@ struct AttentionScratch {
         rowMax[r] = newMax
     }
 
+    /// The largest of `count` scores (−∞ for none).
+    private func maximum(_ line: UnsafePointer<Float>, count: Int) -> Float {
+        typealias V = VectorMath.Vector
+        var lanesMax = V(repeating: -.infinity)
+        var j = 0
+        while j + 16 <= count {
+            // A select, not the stdlib's pointwiseMax (which goes lane by lane).
+            let x = VectorMath.load(line, j)
+            lanesMax = lanesMax.replacing(with: x, where: x .> lanesMax)
+            j += 16
+        }
+        var result = lanesMax.max()
+        while j < count { result = max(result, line[j]); j += 1 }
+        return result
+    }
+
     func deallocate() {
-        scores.deallocate(); accumulator.deallocate(); rowMax.deallocate(); rowSum.deallocate()
+        scores.deallocate(); accumulator.deallocate(); tileMax.deallocate(); rowMax.deallocate(); rowSum.deallocate()
     }
 }

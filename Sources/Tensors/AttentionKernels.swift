@@ -1,24 +1,31 @@
 // The two products of tiled attention as register-blocked SIMD16 FMA kernels: scores S = scale · Q Kᵀ (4 query
-// rows × 32 keys per block, over the head dimension) and O += P V (4 rows × 32 (or 16) value dimensions per
+// rows × 32 keys per block, over the head dimension) and O += P V (4 rows × 32, 16 or 8 value dimensions per
 // block, over the keys), on keys and values packed per head into contiguous panels. Head dimensions of 40–160
 // make these products too thin for BLAS, whose per-call packing then dominated.
 
 /// One head's keys and values, packed for the kernels as contiguous panels (so each block walks memory in
 /// order rather than in 4·keys-byte strides that alias in L1): Kᵀ in blocks of 32 keys, [key block][d][32], and
-/// V in panels of 32 dimensions, [panel][keys][32], the last one 16 wide when d rounds up to an odd number of 16s.
-/// Zero-padded.
+/// V in panels of 32 dimensions, [panel][keys][32], then one of 16 and one of 8 as the head dimension (rounded
+/// up to 8) needs: 40 = 32 + 8, 80 = 2·32 + 16. Zero-padded.
 struct PackedHead {
     let keysT: UnsafeMutablePointer<Float>
     let values: UnsafeMutablePointer<Float>
     let keys: Int, headDim: Int
-    /// The head dimension rounded up to 16.
-    var paddedDim: Int { PackedHead.roundUp(headDim, 16) }
-    /// Full 32-wide value panels (a 16-wide one follows when `paddedDim` is an odd multiple of 16).
+    /// The head dimension rounded up to 8.
+    var paddedDim: Int { PackedHead.paddedDim(headDim) }
+    /// Full 32-wide value panels (a 16- and/or an 8-wide one follow for the rest of `paddedDim`).
     var fullPanels: Int { paddedDim / 32 }
+    /// All value panels.
+    var panelCount: Int {
+        let rest = paddedDim % 32
+        return fullPanels + (rest >= 16 ? 1 : 0) + (rest % 16 == 8 ? 1 : 0)
+    }
+
+    static func paddedDim(_ headDim: Int) -> Int { roundUp(headDim, 8) }
 
     /// Floats one head needs.
     static func floats(keys: Int, headDim: Int) -> Int {
-        headDim * roundUp(keys, 32) + keys * roundUp(headDim, 16)
+        headDim * roundUp(keys, 32) + keys * paddedDim(headDim)
     }
 
     static func roundUp(_ value: Int, _ multiple: Int) -> Int { (value + multiple - 1) / multiple * multiple }
@@ -42,22 +49,33 @@ struct PackedHead {
             let key = p.key + first + j * s.width, value = p.value + first + j * s.width
             let block = keysT + (j / 32) * d * 32 + j % 32
             for k in 0..<d { block[k * 32] = key[k] }
-            for k in 0..<d { valueSlot(key: j, dimension: k).pointee = value[k] }
+        }
+        for panel in 0..<panelCount {
+            let (start, width) = panelExtent(panel)
+            let used = min(width, d - start)
+            guard used > 0 else { continue }
+            let destination = values + keys * start
+            for j in 0..<s.keys {
+                (destination + j * width).update(from: p.value + first + j * s.width + start, count: used)
+            }
         }
     }
 
     /// Kᵀ block holding keys 32·block ..< 32·block + 32 (d rows of 32).
     func keyBlock(_ block: Int) -> UnsafePointer<Float> { UnsafePointer(keysT + block * headDim * 32) }
 
-    /// Value panel `panel` (32 wide, or 16 for the last of an odd count) from key `key`, and its row stride.
-    func valuePanel(_ panel: Int, fromKey key: Int) -> (UnsafePointer<Float>, stride: Int) {
-        let width = panel < fullPanels ? 32 : 16
-        return (UnsafePointer(values + panel * keys * 32 + key * width), width)
+    /// The first dimension and the width (32, 16 or 8) of value panel `panel`.
+    func panelExtent(_ panel: Int) -> (start: Int, width: Int) {
+        if panel < fullPanels { return (32 * panel, 32) }
+        let start = 32 * fullPanels, rest = paddedDim % 32
+        if rest >= 16 { return panel == fullPanels ? (start, 16) : (start + 16, 8) }
+        return (start, 8)
     }
 
-    private func valueSlot(key: Int, dimension k: Int) -> UnsafeMutablePointer<Float> {
-        let (panel, stride) = valuePanel(k / 32, fromKey: key)
-        return UnsafeMutablePointer(mutating: panel) + k % stride
+    /// Value panel `panel` from key `key`: its rows (`width` floats apart), first dimension and width.
+    func valuePanel(_ panel: Int, fromKey key: Int) -> (values: UnsafePointer<Float>, start: Int, width: Int) {
+        let (start, width) = panelExtent(panel)
+        return (UnsafePointer(values + keys * start + key * width), start, width)
     }
 }
 
@@ -116,20 +134,41 @@ enum AttentionKernels {
     /// `valueBlock` for a 16-wide value panel.
     @inline(__always)
     static func valueBlock16(_ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>, _ p2: UnsafePointer<Float>,
-                             _ p3: UnsafePointer<Float>, values: UnsafePointer<Float>, valueStride: Int, keys: Int,
+                             _ p3: UnsafePointer<Float>, values: UnsafePointer<Float>, keys: Int,
                              accumulator: UnsafeMutablePointer<Float>, accumulatorStride: Int) {
-        let s = accumulatorStride
-        var a0 = VectorMath.load(accumulator, 0), a1 = VectorMath.load(accumulator, s)
-        var a2 = VectorMath.load(accumulator, 2 * s), a3 = VectorMath.load(accumulator, 3 * s)
+        rowsTimesNarrowPanel(p0, p1, p2, p3, V.self, values: values, keys: keys, accumulator: accumulator,
+                             accumulatorStride: accumulatorStride)
+    }
+
+    /// `valueBlock` for an 8-wide value panel (a head dimension of 40 = 32 + 8 pads no further).
+    @inline(__always)
+    static func valueBlock8(_ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>, _ p2: UnsafePointer<Float>,
+                            _ p3: UnsafePointer<Float>, values: UnsafePointer<Float>, keys: Int,
+                            accumulator: UnsafeMutablePointer<Float>, accumulatorStride: Int) {
+        rowsTimesNarrowPanel(p0, p1, p2, p3, SIMD8<Float>.self, values: values, keys: keys, accumulator: accumulator,
+                             accumulatorStride: accumulatorStride)
+    }
+
+    /// acc_r += Σ_j p_r[j] · V[j] for 4 rows and a value panel one vector of type `Lanes` wide.
+    @inline(__always)
+    static func rowsTimesNarrowPanel<Lanes: SIMD>(_ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>,
+                                                  _ p2: UnsafePointer<Float>, _ p3: UnsafePointer<Float>,
+                                                  _ lanes: Lanes.Type, values: UnsafePointer<Float>, keys: Int,
+                                                  accumulator: UnsafeMutablePointer<Float>, accumulatorStride s: Int)
+    where Lanes.Scalar == Float {
+        func load(_ offset: Int) -> Lanes { UnsafeRawPointer(accumulator + offset).loadUnaligned(as: Lanes.self) }
+        func store(_ value: Lanes, _ offset: Int) {
+            UnsafeMutableRawPointer(accumulator + offset).storeBytes(of: value, as: Lanes.self)
+        }
+        var a0 = load(0), a1 = load(s), a2 = load(2 * s), a3 = load(3 * s)
         var j = 0, row = values
         while j < keys {
-            let value = VectorMath.load(row, 0)
+            let value = UnsafeRawPointer(row).loadUnaligned(as: Lanes.self)
             a0 = a0.addingProduct(p0[j], value); a1 = a1.addingProduct(p1[j], value)
             a2 = a2.addingProduct(p2[j], value); a3 = a3.addingProduct(p3[j], value)
-            row += valueStride
+            row += Lanes.scalarCount
             j += 1
         }
-        VectorMath.store(a0, accumulator, 0); VectorMath.store(a1, accumulator, s)
-        VectorMath.store(a2, accumulator, 2 * s); VectorMath.store(a3, accumulator, 3 * s)
+        store(a0, 0); store(a1, s); store(a2, 2 * s); store(a3, 3 * s)
     }
 }

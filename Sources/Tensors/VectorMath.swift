@@ -8,7 +8,20 @@ public enum VectorMath {
     /// e^x for each lane; inputs are clamped to [−87.34, 88.38] (the normal Float range of exp).
     @inlinable @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
-        var x = clamp(x, -87.33654, 88.37626)
+        exp(inRange: clamp(x, -87.33654, 88.37626))
+    }
+
+    /// e^x for lanes x ≤ 0 (a softmax's shifted scores): the same values as `exp`, with only the lower clamp.
+    @inlinable @inline(__always)
+    public static func exp(ofNonPositive x: Vector) -> Vector {
+        let low = Vector(repeating: -87.33654)
+        return exp(inRange: x.replacing(with: low, where: x .< low))
+    }
+
+    /// e^x for lanes already within [−87.34, 88.38].
+    @inlinable @inline(__always)
+    static func exp(inRange x: Vector) -> Vector {
+        var x = x
         // n = round(x·log2 e) by the 1.5·2²³ trick: the sum's low mantissa bits hold n.
         let shifted = x * 1.44269504088896341 + 12582912
         let n = shifted - 12582912

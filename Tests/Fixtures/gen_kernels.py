@@ -114,6 +114,25 @@ def attention_cases(g):
         o = F.scaled_dot_product_attention(split(q), split(k), split(v), is_causal=causal)
         o = o.transpose(1, 2).reshape(b, nq, heads * d)
         cases.append((name, {"heads": heads, "causal": causal}, {"query": q, "key": k, "value": v, "output": o}))
+    # Later additions draw from their own generator, so the cases above (and every fixture after them) keep
+    # their values: more keys than one 1024-key tile (the online softmax rescales across tiles), and head
+    # dimensions whose value panels end in 16 and 8 lanes (80 = 2·32 + 16, 72 = 2·32 + 8) or pad (4 → 8).
+    extra = torch.Generator().manual_seed(1234)
+    for name, b, nq, nk, heads, d, causal, spread in [
+        ("self_70x1100_d80_sharp", 1, 70, 1100, 1, 80, False, 3.0),
+        ("cross_33x1100_d72", 1, 33, 1100, 1, 72, False, 1.0),
+        ("causal_1100_d4", 1, 1100, 1100, 2, 4, True, 2.0),
+    ]:
+        q = torch.randn(b, nq, heads * d, generator=extra) * spread
+        k = torch.randn(b, nk, heads * d, generator=extra) * spread
+        v = torch.randn(b, nk, heads * d, generator=extra)
+
+        def split(t):
+            return t.view(b, -1, heads, d).transpose(1, 2)
+
+        o = F.scaled_dot_product_attention(split(q), split(k), split(v), is_causal=causal)
+        o = o.transpose(1, 2).reshape(b, nq, heads * d)
+        cases.append((name, {"heads": heads, "causal": causal}, {"query": q, "key": k, "value": v, "output": o}))
     return cases
 
 
