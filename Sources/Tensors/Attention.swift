@@ -149,18 +149,31 @@ struct RowMaxima {
     /// Takes in the first `count` (≤ 32) scores of 4 rows `stride` apart, just written (still in L1).
     @inline(__always)
     mutating func include(_ scores: UnsafePointer<Float>, stride: Int, count: Int) {
-        func larger(_ a: V, _ b: V) -> V { a.replacing(with: b, where: b .> a) }
-        func block(_ row: Int) -> V {
-            let line = scores + row * stride
-            if count == 32 { return larger(VectorMath.load(line, 0), VectorMath.load(line, 16)) }
-            let low = count >= 16 ? VectorMath.load(line, 0)
-                                  : VectorMath.loadPartial(line, 0, count: count, padding: -.infinity)
-            guard count > 16 else { return low }
-            return larger(low, VectorMath.loadPartial(line, 16, count: count - 16, padding: -.infinity))
+        if count == 32 {
+            lanes.0 = larger(lanes.0, larger(VectorMath.load(scores, 0), VectorMath.load(scores, 16)))
+            lanes.1 = larger(lanes.1, larger(VectorMath.load(scores, stride), VectorMath.load(scores, stride + 16)))
+            lanes.2 = larger(lanes.2, larger(VectorMath.load(scores, 2 * stride), VectorMath.load(scores, 2 * stride + 16)))
+            lanes.3 = larger(lanes.3, larger(VectorMath.load(scores, 3 * stride), VectorMath.load(scores, 3 * stride + 16)))
+            return
         }
-        lanes = (larger(lanes.0, block(0)), larger(lanes.1, block(1)), larger(lanes.2, block(2)),
-                 larger(lanes.3, block(3)))
+        lanes.0 = larger(lanes.0, RowMaxima.partial(scores, count: count))
+        lanes.1 = larger(lanes.1, RowMaxima.partial(scores + stride, count: count))
+        lanes.2 = larger(lanes.2, RowMaxima.partial(scores + 2 * stride, count: count))
+        lanes.3 = larger(lanes.3, RowMaxima.partial(scores + 3 * stride, count: count))
     }
+
+    /// Lane maxima of a row's last, partial block of `count` < 32 scores (−∞ in the lanes past it).
+    private static func partial(_ line: UnsafePointer<Float>, count: Int) -> V {
+        let low = count >= 16 ? VectorMath.load(line, 0) : VectorMath.loadPartial(line, 0, count: count, padding: -.infinity)
+        guard count > 16 else { return low }
+        return larger(low, VectorMath.loadPartial(line, 16, count: count - 16, padding: -.infinity))
+    }
+
+    /// Lane-wise maximum by a select (the stdlib's pointwiseMax goes lane by lane).
+    @inline(__always)
+    private static func larger(_ a: V, _ b: V) -> V { a.replacing(with: b, where: b .> a) }
+    @inline(__always)
+    private func larger(_ a: V, _ b: V) -> V { RowMaxima.larger(a, b) }
 
     /// Writes the 4 rows' maxima to `destination[0..<4]`.
     func store(into destination: UnsafeMutablePointer<Float>) {
