@@ -57,10 +57,10 @@ public enum Attention {
             _ = PackedHead(p, s, batch: index / s.heads, head: index % s.heads, storage: storage + index * perHead)
         }
         let tilesPerHead = (s.queries + queryTile - 1) / queryTile
-        parallelChunks(s.batch * s.heads * tilesPerHead) { tasks in
+        parallelWorkers(sharing: s.batch * s.heads * tilesPerHead) { take in
             var scratch = AttentionScratch(headDim: s.headDim)
             defer { scratch.deallocate() }
-            for task in tasks {
+            while let task = take() {
                 let tile = task % tilesPerHead, head = (task / tilesPerHead) % s.heads
                 let batch = task / (tilesPerHead * s.heads)
                 let index = batch * s.heads + head

@@ -23,6 +23,11 @@ struct ConvGeometry {
     let kernelHeight: Int, kernelWidth: Int
     let stride: Int
     let padding: Padding2D
+    /// Whether the stored input is half this geometry's height and width, to be read upsampled ×2 by nearest
+    /// neighbour (only the Winograd kernels read it so; the others get the upsampled tensor).
+    var inputUpsampled = false
+    /// Floats of one stored input channel.
+    var storedPlane: Int { inputUpsampled ? (height / 2) * (width / 2) : height * width }
     var outHeight: Int { (height + padding.top + padding.bottom - kernelHeight) / stride + 1 }
     var outWidth: Int { (width + padding.left + padding.right - kernelWidth) / stride + 1 }
     var patchSize: Int { inChannels * kernelHeight * kernelWidth }
@@ -106,10 +111,35 @@ extension Tensor {
                        algorithm: ConvolutionAlgorithm = .automatic, adding residual: Tensor? = nil,
                        normalizing normalization: ChannelNormalization? = nil) -> Tensor {
         precondition(rank == 4 && weight.shape.count == 4, "conv2d needs NCHW input and OIHW weight, got \(shape), \(weight.shape)")
-        precondition(weight.shape[1] == shape[1], "conv2d: input has \(shape[1]) channels, weight expects \(weight.shape[1])")
         let geometry = ConvGeometry(inChannels: shape[1], height: shape[2], width: shape[3],
                                     kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
                                     stride: stride, padding: padding)
+        return convolve(geometry, weight: weight, bias: bias, algorithm: algorithm, adding: residual,
+                        normalizing: normalization)
+    }
+
+    /// `F.conv2d(F.interpolate(self, scale_factor=2, mode="nearest"), weight, bias, padding=padding)` (diffusers'
+    /// `Upsample2D`). Where the conv runs as Winograd, its input transform reads each stored row twice and each
+    /// value twice, so the 4× larger upsampled tensor is never written; other algorithms get it materialised.
+    public func conv2d(upsampling2x weight: LayerWeight, bias: Tensor? = nil, padding: Int) -> Tensor {
+        precondition(rank == 4 && weight.shape.count == 4, "conv2d needs NCHW input and OIHW weight, got \(shape), \(weight.shape)")
+        var geometry = ConvGeometry(inChannels: shape[1], height: 2 * shape[2], width: 2 * shape[3],
+                                    kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+                                    stride: 1, padding: .uniform(padding))
+        switch geometry.resolve(.automatic, outChannels: weight.shape[0]) {
+        case .winogradF2, .winogradF4:
+            geometry.inputUpsampled = true
+            return convolve(geometry, weight: weight, bias: bias, algorithm: .automatic, adding: nil, normalizing: nil)
+        default:
+            return upsampledNearest2x().conv2d(weight: weight, bias: bias, padding: .uniform(padding))
+        }
+    }
+
+    /// The convolution `geometry` describes, of this tensor (stored upsampled-by-half when the geometry says so).
+    private func convolve(_ geometry: ConvGeometry, weight: LayerWeight, bias: Tensor?, algorithm: ConvolutionAlgorithm,
+                          adding residual: Tensor?, normalizing normalization: ChannelNormalization?) -> Tensor {
+        let stride = geometry.stride
+        precondition(weight.shape[1] == shape[1], "conv2d: input has \(shape[1]) channels, weight expects \(weight.shape[1])")
         precondition(stride >= 1 && geometry.outHeight > 0 && geometry.outWidth > 0,
                      "conv2d: kernel \(weight.shape) with stride \(stride) does not fit input \(shape)")
         let batch = shape[0], outChannels = weight.shape[0]
@@ -138,6 +168,7 @@ extension Tensor {
                                  into: &result)
             }
         default:
+            precondition(!geometry.inputUpsampled, "conv2d: only the Winograd kernels read an input upsampled")
             // im2col and 1×1 read their input many times or straight from BLAS: normalise it once, up front.
             let input = normalization.map { normalized(by: $0) } ?? self
             KernelProfile.run(geometry.isPointwise ? "conv 1×1 (GEMM)" : "conv im2col", flops: flops) {
@@ -205,7 +236,7 @@ extension Tensor {
             result.withUnsafeMutableBufferPointer { out in
                 Tensor.withBaseAddresses(bias, residual) { b, r in
                     for n in 0..<batch {
-                        let image = input.baseAddress! + n * geometry.inChannels * geometry.height * geometry.width
+                        let image = input.baseAddress! + n * geometry.inChannels * geometry.storedPlane
                         Winograd.convolve(image, geometry, transformedWeights: u, outChannels: outChannels,
                                           bias: b, adding: r.map { $0 + n * outChannels * plane },
                                           normalizing: normalization.map { InputMap($0, image: n) },

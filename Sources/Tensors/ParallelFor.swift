@@ -1,7 +1,9 @@
 // parallelFor(n) { i in … } runs the body for i in 0..<n across the machine's cores.
-// Work is split into contiguous chunks, one per worker, so results never depend on scheduling.
+// Work is split into contiguous chunks, one per worker, or handed out item by item (parallelWorkers) where
+// each item writes its own output: either way results never depend on scheduling.
 
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -43,4 +45,21 @@ public func parallelFor(_ count: Int, minimumChunk: Int = 1, _ body: (Int) -> Vo
     parallelChunks(count, minimumChunk: minimumChunk) { range in
         for i in range { body(i) }
     }
+}
+
+/// Runs `body(take)` once on each worker; `take()` hands out the indices `0..<count` one at a time to whichever
+/// worker asks next (nil when none are left). For independent items that each write their own output, so the
+/// results do not depend on which worker computed what: a worker slowed by the rest of the machine just takes
+/// fewer, instead of leaving the other idle at the end of a fixed split. Per-worker scratch goes before the
+/// first `take()`.
+public func parallelWorkers(sharing count: Int, _ body: (_ take: () -> Int?) -> Void) {
+    guard count > 0 else { return }
+    let workers = min(parallelWorkerCount, count)
+    let next = Atomic<Int>(0)
+    func take() -> Int? {
+        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        return index < count ? index : nil
+    }
+    if workers == 1 { body(take); return }
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in body(take) }
 }

@@ -93,18 +93,18 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
                          outChannels: Int, bias: UnsafePointer<Float>?, adding residual: UnsafePointer<Float>?,
                          normalizing map: InputMap?, _ output: UnsafeMutablePointer<Float>) {
         let tiles = Tiles(geometry: g, outChannels: outChannels)
-        parallelChunks(tiles.bands) { bands in
+        parallelWorkers(sharing: tiles.bands) { take in
             let scratch = WinogradScratch(points: points, phases: m, rows: alpha, tiles: tiles.across,
                                           inputs: g.inChannels * tiles.rowsPerBand * tiles.across,
                                           outputs: outChannels * tiles.rowsPerBand * tiles.across, width: g.width)
             defer { scratch.deallocate() }
-            for band in bands {
+            while let band = take() {
                 let firstRow = band * tiles.rowsPerBand
                 let rows = min(tiles.rowsPerBand, tiles.down - firstRow)
                 let columns = rows * tiles.across
                 for c in 0..<g.inChannels {
                     for r in 0..<rows {
-                        transformInputRow(image + c * g.height * g.width, g, tiles, tileRow: firstRow + r,
+                        transformInputRow(image + c * g.storedPlane, g, tiles, tileRow: firstRow + r,
                                           into: scratch.v + c * columns + r * tiles.across,
                                           stride: g.inChannels * columns, scratch: scratch, map: map, channel: c)
                     }
@@ -142,12 +142,7 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
                 rowPhases.update(repeating: 0, count: m * s)
                 continue
             }
-            var line = channel + y * g.width
-            if let map {
-                // The normalised row (x · scale + shift, activated), then split like a plain one.
-                map.apply(channel: c, line, scratch.row, count: g.width)
-                line = UnsafePointer(scratch.row)
-            }
+            let line = inputRow(channel, y, g, scratch: scratch.row, map: map, channel: c)
             splitPhases(line, width: g.width, left: g.padding.left, span: span, into: rowPhases, streamStride: s)
         }
         var t = 0
@@ -160,6 +155,27 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
             Tiling.transformInput(phases: scratch.phases, streamStride: s, t: t, into: v, stride: stride,
                                   lanes: tiles.across - t)
         }
+    }
+
+    /// Input row `y` of the geometry's input: the stored row, or normalised into `scratch` (x · scale + shift,
+    /// activated) when mapped; for an upsampled input, stored row y / 2 with each value repeated into `scratch`.
+    @inline(__always)
+    static func inputRow(_ channel: UnsafePointer<Float>, _ y: Int, _ g: ConvGeometry,
+                         scratch: UnsafeMutablePointer<Float>, map: InputMap?, channel c: Int) -> UnsafePointer<Float> {
+        guard g.inputUpsampled else {
+            let line = channel + y * g.width
+            guard let map else { return line }
+            map.apply(channel: c, line, scratch, count: g.width)
+            return UnsafePointer(scratch)
+        }
+        precondition(map == nil, "an upsampled input is read without normalisation")
+        let storedWidth = g.width / 2
+        let stored = channel + (y / 2) * storedWidth
+        for i in 0..<storedWidth {
+            scratch[2 * i] = stored[i]
+            scratch[2 * i + 1] = stored[i]
+        }
+        return UnsafePointer(scratch)
     }
 
     /// stream k [t] = line[m·t + k − left] for t in 0..<span (zero outside the row). The interior loop reads

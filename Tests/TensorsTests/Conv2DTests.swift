@@ -130,6 +130,21 @@ final class Conv2DTests: XCTestCase {
         return Tensor(shape: shape, values: values)
     }
 
+    func testConvOfUpsampledInputEqualsConvOfTheUpsampledTensor() {
+        // Winograd reads the stored rows upsampled; the same values must come out as from the materialised
+        // upsample (bit for bit): F(2×2) at 34×46 (odd stored sizes, partial vector tails), F(4×4) at 140×130,
+        // batch 2, and an im2col-sized case (16×16 output), which materialises the upsample.
+        for (shape, outChannels) in [([2, 16, 17, 23], 20), ([2, 16, 70, 65], 24), ([1, 16, 8, 8], 16)] {
+            let input = Self.pattern(shape, seed: 11)
+            let weight = LayerWeight(Self.pattern([outChannels, 16, 3, 3], seed: 12) * (1 / 12))
+            let bias = Self.pattern([outChannels], seed: 13)
+            let fused = input.conv2d(upsampling2x: weight, bias: bias, padding: 1)
+            let materialised = input.upsampledNearest2x().conv2d(weight: weight, bias: bias, padding: .uniform(1))
+            XCTAssertEqual(fused.shape, [shape[0], outChannels, 2 * shape[2], 2 * shape[3]])
+            XCTAssertEqual(fused.scalars, materialised.scalars, "\(shape)")
+        }
+    }
+
     func testUniformPaddingOverloadEqualsExplicitPadding() {
         let input = Tensor(shape: [1, 2, 4, 4], values: (0..<32).map { Float($0) / 7 })
         let weight = Tensor(shape: [3, 2, 3, 3], values: (0..<54).map { Float($0 % 5) - 2 })

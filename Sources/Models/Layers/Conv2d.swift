@@ -38,6 +38,15 @@ public struct Conv2d {
         return x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
     }
 
+    /// `self(x upsampled ×2 by nearest neighbour)` (diffusers' `Upsample2D`), without writing the upsampled
+    /// tensor where the kernel can read `x` upsampled as it goes.
+    public func callAsFunction(upsampling2x x: Tensor) -> Tensor {
+        guard LayerPatches.current(key) == nil, stride == 1, padding == .uniform(padding.top) else {
+            return self(x.upsampledNearest2x())
+        }
+        return x.conv2d(upsampling2x: weight, bias: bias, padding: padding.top)
+    }
+
     /// `self(normalization(x)) (+ residual)` without writing the normalised input (GroupNorm → act → conv),
     /// and with the residual add of a ResNet block done as the output is written.
     public func callAsFunction(_ x: Tensor, normalizing normalization: ChannelNormalization? = nil,

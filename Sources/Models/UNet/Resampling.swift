@@ -29,6 +29,6 @@ public struct Upsample2D {
     /// Upsamples ×2, or to `size` (height, width) when the UNet's input was not a multiple of its total stride.
     public func callAsFunction(_ x: Tensor, size: (Int, Int)? = nil) -> Tensor {
         if let size { return conv(x.upsampledNearest(height: size.0, width: size.1)) }
-        return conv(x.upsampledNearest2x())
+        return conv(upsampling2x: x)
     }
 }
