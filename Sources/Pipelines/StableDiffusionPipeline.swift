@@ -111,9 +111,12 @@ public final class StableDiffusionPipeline {
 
     /// Runs one stage of the pipeline on `model`, then lets the model's mapped weights leave the resident set:
     /// F16 weights are read in place from their files, so each model is resident only while its stage runs
-    /// (the next stage's model maps its pages back from the page cache).
+    /// (the next stage's model maps its pages back from the page cache). The kernels' kept scratch goes too.
     func stage<T>(_ model: CheckpointBacked, _ body: () throws -> T) rethrows -> T {
-        defer { model.releaseResidentWeights() }
+        defer {
+            model.releaseResidentWeights()
+            KeptScratch.releaseAll()
+        }
         return try body()
     }
 

@@ -223,15 +223,28 @@ extension Tensor {
         }
     }
 
-    /// Winograd F(m×m, 3×3) per image: the weights are transformed once per call.
+    /// Winograd F(m×m, 3×3) per image: the weights are transformed once per call, into kept scratch.
     func convolveWinograd<Tiling: WinogradTiling>(_ geometry: ConvGeometry, _ tiling: Tiling.Type, weight: LayerWeight,
                                                    bias: Tensor?, residual: Tensor?,
                                                    normalization: ChannelNormalization?, into result: inout Tensor) {
         typealias Winograd = WinogradConvolution<Tiling>
-        let batch = shape[0], outChannels = weight.shape[0]
+        let outChannels = weight.shape[0]
+        let count = Winograd.transformedWeightCount(weight, inChannels: geometry.inChannels)
+        KeptScratch.winogradWeights.withBuffer(count: count) { u in
+            Winograd.transformWeights(weight, inChannels: geometry.inChannels, into: u)
+            convolveWinograd(geometry, tiling, transformedWeights: u, outChannels: outChannels, bias: bias,
+                             residual: residual, normalization: normalization, into: &result)
+        }
+    }
+
+    /// `convolveWinograd` with the weights already transformed (`u`).
+    private func convolveWinograd<Tiling: WinogradTiling>(_ geometry: ConvGeometry, _ tiling: Tiling.Type,
+                                                           transformedWeights u: UnsafePointer<Float>, outChannels: Int,
+                                                           bias: Tensor?, residual: Tensor?,
+                                                           normalization: ChannelNormalization?, into result: inout Tensor) {
+        typealias Winograd = WinogradConvolution<Tiling>
+        let batch = shape[0]
         let plane = geometry.outHeight * geometry.outWidth
-        let u = Winograd.transformWeights(weight, inChannels: geometry.inChannels)
-        defer { u.deallocate() }
         withUnsafeBufferPointer { input in
             result.withUnsafeMutableBufferPointer { out in
                 Tensor.withBaseAddresses(bias, residual) { b, r in

@@ -52,11 +52,15 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
         var bands: Int { (down + rowsPerBand - 1) / rowsPerBand }
     }
 
-    /// U[ξ][o][c] = (G g Gᵀ)[ξ] for every output and input channel: α² × out × in floats (caller deallocates).
+    /// Floats of the transformed weights: α² × out × in.
+    static func transformedWeightCount(_ weight: LayerWeight, inChannels: Int) -> Int {
+        points * weight.rows * inChannels
+    }
+
+    /// U[ξ][o][c] = (G g Gᵀ)[ξ] for every output and input channel, into `u` (`transformedWeightCount` floats).
     /// One GEMM: U = (G ⊗ G) · [g₀ … g_{out·in−1}] with each 3×3 kernel g as a 9-vector.
-    static func transformWeights(_ weight: LayerWeight, inChannels: Int) -> UnsafeMutablePointer<Float> {
+    static func transformWeights(_ weight: LayerWeight, inChannels: Int, into u: UnsafeMutablePointer<Float>) {
         let pairs = weight.rows * inChannels
-        let u = UnsafeMutablePointer<Float>.allocate(capacity: points * pairs)
         kernelTransform.withUnsafeBufferPointer { t in
             // U[point, (o, c)] = Σₖ T[point, k] · w[o, c, k], a block of output channels at a time.
             weight.forEachRowBlock(columns: points) { block, w in
@@ -64,7 +68,6 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
                             b: w, ldb: 9, c: u + block.lowerBound * inChannels, ldc: pairs)
             }
         }
-        return u
     }
 
     /// G ⊗ G as an α² × 9 matrix: entry (i·α + j, k·3 + l) = G[i][k] · G[j][l] (products taken in Double).

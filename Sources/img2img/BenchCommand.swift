@@ -77,6 +77,7 @@ struct BenchInputs {
         var output: Tensor?
         // Every stage starts with no model resident (as each pipeline stage does): its peak RSS is its own.
         [pipeline.prompts.textEncoder as CheckpointBacked, pipeline.unet, pipeline.vae].forEach { $0.releaseResidentWeights() }
+        KeptScratch.releaseAll()
         switch stage {
         case "text":
             return (BenchProbe.measure("text encoding", repeats: repeats, warmups: warmups) {

@@ -145,6 +145,19 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
+    func testKeptWinogradScratchGivesTheSameResultAsAFreshOne() {
+        // The transformed weights go to scratch kept between calls: a smaller conv after a larger one reuses
+        // (dirty) memory and must match the same conv on fresh scratch, bit for bit.
+        let small = Self.pattern([1, 16, 32, 32], seed: 21), smallWeight = Self.pattern([16, 16, 3, 3], seed: 22)
+        KeptScratch.releaseAll()
+        let fresh = small.conv2d(weight: smallWeight, stride: 1, padding: .uniform(1), algorithm: .winogradF4)
+        let large = Self.pattern([1, 48, 32, 32], seed: 23), largeWeight = Self.pattern([40, 48, 3, 3], seed: 24)
+        _ = large.conv2d(weight: largeWeight, stride: 1, padding: .uniform(1), algorithm: .winogradF4)
+        let reused = small.conv2d(weight: smallWeight, stride: 1, padding: .uniform(1), algorithm: .winogradF4)
+        XCTAssertEqual(reused.scalars, fresh.scalars)
+        KeptScratch.releaseAll()
+    }
+
     func testUniformPaddingOverloadEqualsExplicitPadding() {
         let input = Tensor(shape: [1, 2, 4, 4], values: (0..<32).map { Float($0) / 7 })
         let weight = Tensor(shape: [3, 2, 3, 3], values: (0..<54).map { Float($0 % 5) - 2 })
