@@ -94,45 +94,37 @@ def softmax_cases(g):
     return cases
 
 
+def attention_case(gen, name, b, nq, nk, heads, d, causal, spread):
+    q = torch.randn(b, nq, heads * d, generator=gen) * spread
+    k = torch.randn(b, nk, heads * d, generator=gen) * spread
+    v = torch.randn(b, nk, heads * d, generator=gen)
+
+    def split(t):
+        return t.view(b, -1, heads, d).transpose(1, 2)
+
+    o = F.scaled_dot_product_attention(split(q), split(k), split(v), is_causal=causal)
+    o = o.transpose(1, 2).reshape(b, nq, heads * d)
+    return (name, {"heads": heads, "causal": causal}, {"query": q, "key": k, "value": v, "output": o})
+
+
 def attention_cases(g):
-    cases = []
-    for name, b, nq, nk, heads, d, causal, spread in [
+    cases = [attention_case(g, *shape) for shape in [
         ("self_77", 2, 77, 77, 3, 8, False, 1.0),
         ("cross_100x77_d40", 1, 100, 77, 2, 40, False, 1.0),
         ("self_300_d16", 1, 300, 300, 2, 16, False, 1.0),
         ("self_600_sharp", 1, 600, 600, 1, 8, False, 4.0),  # large logits: the online max must rescale
         ("causal_77", 2, 77, 77, 4, 8, True, 1.0),
         ("cross_5x513", 2, 5, 513, 2, 24, False, 1.0),
-    ]:
-        q = torch.randn(b, nq, heads * d, generator=g) * spread
-        k = torch.randn(b, nk, heads * d, generator=g) * spread
-        v = torch.randn(b, nk, heads * d, generator=g)
-
-        def split(t):
-            return t.view(b, -1, heads, d).transpose(1, 2)
-
-        o = F.scaled_dot_product_attention(split(q), split(k), split(v), is_causal=causal)
-        o = o.transpose(1, 2).reshape(b, nq, heads * d)
-        cases.append((name, {"heads": heads, "causal": causal}, {"query": q, "key": k, "value": v, "output": o}))
+    ]]
     # Later additions draw from their own generator, so the cases above (and every fixture after them) keep
     # their values: more keys than one 1024-key tile (the online softmax rescales across tiles), and head
     # dimensions whose value panels end in 16 and 8 lanes (80 = 2·32 + 16, 72 = 2·32 + 8) or pad (4 → 8).
     extra = torch.Generator().manual_seed(1234)
-    for name, b, nq, nk, heads, d, causal, spread in [
+    cases += [attention_case(extra, *shape) for shape in [
         ("self_70x1100_d80_sharp", 1, 70, 1100, 1, 80, False, 3.0),
         ("cross_33x1100_d72", 1, 33, 1100, 1, 72, False, 1.0),
         ("causal_1100_d4", 1, 1100, 1100, 2, 4, True, 2.0),
-    ]:
-        q = torch.randn(b, nq, heads * d, generator=extra) * spread
-        k = torch.randn(b, nk, heads * d, generator=extra) * spread
-        v = torch.randn(b, nk, heads * d, generator=extra)
-
-        def split(t):
-            return t.view(b, -1, heads, d).transpose(1, 2)
-
-        o = F.scaled_dot_product_attention(split(q), split(k), split(v), is_causal=causal)
-        o = o.transpose(1, 2).reshape(b, nq, heads * d)
-        cases.append((name, {"heads": heads, "causal": causal}, {"query": q, "key": k, "value": v, "output": o}))
+    ]]
     return cases
 
 
