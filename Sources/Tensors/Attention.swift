@@ -162,11 +162,14 @@ struct RowMaxima {
         lanes.3 = larger(lanes.3, RowMaxima.partial(scores + 3 * stride, count: count))
     }
 
-    /// Lane maxima of a row's last, partial block of `count` < 32 scores (−∞ in the lanes past it).
+    /// Lane maxima of a row's last, partial block of `count` < 32 scores (the kernel wrote all 32; the lanes
+    /// past `count`, padding keys, count as −∞).
+    @inline(__always)
     private static func partial(_ line: UnsafePointer<Float>, count: Int) -> V {
-        let low = count >= 16 ? VectorMath.load(line, 0) : VectorMath.loadPartial(line, 0, count: count, padding: -.infinity)
-        guard count > 16 else { return low }
-        return larger(low, VectorMath.loadPartial(line, 16, count: count - 16, padding: -.infinity))
+        let limit = V(repeating: Float(count)), past = V(repeating: -.infinity)
+        let low = VectorMath.load(line, 0).replacing(with: past, where: VectorMath.laneIndices .>= limit)
+        let high = VectorMath.load(line, 16).replacing(with: past, where: VectorMath.laneIndices .>= limit - 16)
+        return larger(low, high)
     }
 
     /// Lane-wise maximum by a select (the stdlib's pointwiseMax goes lane by lane).
@@ -228,14 +231,16 @@ struct AttentionScratch {
             lanesSum += p
             j += 16
         }
-        var tailSum: Float = 0
         if j < visible {
-            let p = VectorMath.exp(ofNonPositive: VectorMath.loadPartial(line, j, count: visible - j) - shift)
-            VectorMath.storePartial(p, line, j, count: visible - j)
-            for lane in 0..<(visible - j) { tailSum += p[lane] }
+            // A whole vector (the row has keyTile floats), its lanes past `visible` set to 0 after the exp (they
+            // may hold anything: a select drops even a NaN); the zeros written there are never read as keys.
+            let p = VectorMath.exp(ofNonPositive: VectorMath.load(line, j) - shift)
+                .replacing(with: 0, where: VectorMath.laneIndices .>= V(repeating: Float(visible - j)))
+            VectorMath.store(p, line, j)
+            lanesSum += p
         }
         let correction = rowMax[r] == -.infinity ? 0 : expf(rowMax[r] - newMax)
-        rowSum[r] = rowSum[r] * correction + (lanesSum.sum() + tailSum)
+        rowSum[r] = rowSum[r] * correction + lanesSum.sum()
         if correction != 1 {
             let acc = accumulator + r * headDim
             VectorMath.map(acc, acc, count: headDim) { $0 * correction }

@@ -68,6 +68,10 @@ public enum VectorMath {
         return y.replacing(with: -y, where: x .< 0)
     }
 
+    /// 0, 1, …, 15: compared with a count, the lanes of a partial vector.
+    @inlinable @inline(__always)
+    public static var laneIndices: Vector { Vector(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) }
+
     /// Loads 16 floats from `pointer + offset` (no alignment required).
     @inlinable @inline(__always)
     public static func load(_ pointer: UnsafePointer<Float>, _ offset: Int) -> Vector {
