@@ -149,34 +149,24 @@ struct RowMaxima {
     /// Takes in the first `count` (≤ 32) scores of 4 rows `stride` apart, just written (still in L1).
     @inline(__always)
     mutating func include(_ scores: UnsafePointer<Float>, stride: Int, count: Int) {
-        if count == 32 {
-            lanes.0 = larger(lanes.0, larger(VectorMath.load(scores, 0), VectorMath.load(scores, 16)))
-            lanes.1 = larger(lanes.1, larger(VectorMath.load(scores, stride), VectorMath.load(scores, stride + 16)))
-            lanes.2 = larger(lanes.2, larger(VectorMath.load(scores, 2 * stride), VectorMath.load(scores, 2 * stride + 16)))
-            lanes.3 = larger(lanes.3, larger(VectorMath.load(scores, 3 * stride), VectorMath.load(scores, 3 * stride + 16)))
-            return
+        lanes = (VectorMath.maximum(lanes.0, RowMaxima.block(scores, count: count)),
+                 VectorMath.maximum(lanes.1, RowMaxima.block(scores + stride, count: count)),
+                 VectorMath.maximum(lanes.2, RowMaxima.block(scores + 2 * stride, count: count)),
+                 VectorMath.maximum(lanes.3, RowMaxima.block(scores + 3 * stride, count: count)))
+    }
+
+    /// Lane maxima of one row's block of 32 scores (the kernel writes all 32), of which the first `count` are
+    /// keys: the lanes past them (padding) count as −∞.
+    @inline(__always)
+    private static func block(_ line: UnsafePointer<Float>, count: Int) -> V {
+        var low = VectorMath.load(line, 0), high = VectorMath.load(line, 16)
+        if count < 32 {
+            let limit = V(repeating: Float(count)), past = V(repeating: -.infinity)
+            low = low.replacing(with: past, where: VectorMath.laneIndices .>= limit)
+            high = high.replacing(with: past, where: VectorMath.laneIndices .>= limit - 16)
         }
-        lanes.0 = larger(lanes.0, RowMaxima.partial(scores, count: count))
-        lanes.1 = larger(lanes.1, RowMaxima.partial(scores + stride, count: count))
-        lanes.2 = larger(lanes.2, RowMaxima.partial(scores + 2 * stride, count: count))
-        lanes.3 = larger(lanes.3, RowMaxima.partial(scores + 3 * stride, count: count))
+        return VectorMath.maximum(low, high)
     }
-
-    /// Lane maxima of a row's last, partial block of `count` < 32 scores (the kernel wrote all 32; the lanes
-    /// past `count`, padding keys, count as −∞).
-    @inline(__always)
-    private static func partial(_ line: UnsafePointer<Float>, count: Int) -> V {
-        let limit = V(repeating: Float(count)), past = V(repeating: -.infinity)
-        let low = VectorMath.load(line, 0).replacing(with: past, where: VectorMath.laneIndices .>= limit)
-        let high = VectorMath.load(line, 16).replacing(with: past, where: VectorMath.laneIndices .>= limit - 16)
-        return larger(low, high)
-    }
-
-    /// Lane-wise maximum by a select (the stdlib's pointwiseMax goes lane by lane).
-    @inline(__always)
-    private static func larger(_ a: V, _ b: V) -> V { a.replacing(with: b, where: b .> a) }
-    @inline(__always)
-    private func larger(_ a: V, _ b: V) -> V { RowMaxima.larger(a, b) }
 
     /// Writes the 4 rows' maxima to `destination[0..<4]`.
     func store(into destination: UnsafeMutablePointer<Float>) {
@@ -254,9 +244,7 @@ struct AttentionScratch {
         var lanesMax = V(repeating: -.infinity)
         var j = 0
         while j + 16 <= count {
-            // A select, not the stdlib's pointwiseMax (which goes lane by lane).
-            let x = VectorMath.load(line, j)
-            lanesMax = lanesMax.replacing(with: x, where: x .> lanesMax)
+            lanesMax = VectorMath.maximum(lanesMax, VectorMath.load(line, j))
             j += 16
         }
         var result = lanesMax.max()

@@ -68,6 +68,10 @@ public enum VectorMath {
         return y.replacing(with: -y, where: x .< 0)
     }
 
+    /// The larger of `a` and `b` in each lane (a select: the stdlib's pointwiseMax goes lane by lane).
+    @inlinable @inline(__always)
+    public static func maximum(_ a: Vector, _ b: Vector) -> Vector { a.replacing(with: b, where: b .> a) }
+
     /// 0, 1, …, 15: compared with a count, the lanes of a partial vector.
     @inlinable @inline(__always)
     public static var laneIndices: Vector { Vector(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) }
