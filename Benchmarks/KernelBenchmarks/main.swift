@@ -121,7 +121,7 @@ for (queries, keys, heads, headDim) in attentionShapes {
 }
 
 // 5. Linear layers at the SD1.5 UNet's shapes (tokens × in → out): attention projections, GEGLU, FF out.
-let linearShapes = [(4096, 320, 320), (4096, 320, 2560), (4096, 1280, 320), (1024, 640, 640), (1024, 640, 5120),
+let linearShapes = [(1024, 320, 2560), (1024, 1280, 320), (4096, 320, 320), (4096, 320, 2560), (4096, 1280, 320), (1024, 640, 640), (1024, 640, 5120),
                     (1024, 2560, 640), (256, 1280, 1280), (256, 1280, 10240), (256, 5120, 1280)]
 for (rows, inFeatures, outFeatures) in linearShapes {
     let label = "linear \(rows)×\(inFeatures) → \(outFeatures)"
@@ -130,6 +130,10 @@ for (rows, inFeatures, outFeatures) in linearShapes {
     let b = random([outFeatures], seed: 14)
     let seconds = medianSeconds { _ = x.linear(weight: w, bias: b) }
     row(label, seconds: seconds, flops: 2.0 * Double(rows * inFeatures * outFeatures), reference: reference)
+    let bits = w.scalars.map { halfBits(from: $0) }
+    let hw = bits.withUnsafeBytes { LayerWeight(half: HalfValues(copying: $0), shape: w.shape) }
+    let hs = medianSeconds { _ = x.linear(weight: hw, bias: b) }
+    row(label + " F16", seconds: hs, flops: 2.0 * Double(rows * inFeatures * outFeatures), reference: reference)
 }
 
 // 5b. GEMM shapes of the im2col convs at 8² and 16² (M out channels × N pixels × K = in·9), and the transposed

@@ -51,8 +51,8 @@ public enum Attention {
     static func run(_ p: AttentionPointers, _ s: AttentionShape, scale: Float, causal: Bool) {
         // Each head's keys (transposed) and values, packed once: O(keys · width) floats, like K and V themselves.
         let perHead = PackedHead.floats(keys: s.keys, headDim: s.headDim)
-        let storage = UnsafeMutablePointer<Float>.allocate(capacity: s.batch * s.heads * perHead)
-        defer { storage.deallocate() }
+        let storage = RecycledMemory.allocate(floats: s.batch * s.heads * perHead)
+        defer { RecycledMemory.deallocate(storage, floats: s.batch * s.heads * perHead) }
         parallelFor(s.batch * s.heads) { index in
             _ = PackedHead(p, s, batch: index / s.heads, head: index % s.heads, storage: storage + index * perHead)
         }

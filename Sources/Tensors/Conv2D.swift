@@ -39,8 +39,8 @@ struct ConvGeometry {
     /// output channels directly (the networks' image/latent ends, where a GEMM is too thin), and Winograd only
     /// for 3×3 stride-1 convs: `.automatic` takes it
     /// for output planes of at least 32×32 with 16 or more channels each side, where it beats im2col: F(4×4, 3×3)
-    /// from 128×128 up (the VAE's large layers: 1.4× faster than F(2×2) there, relative error still ~1e-5),
-    /// F(2×2, 3×3) below (the UNet, where F(4×4) gains nothing).
+    /// from 64×64 up (the VAE's layers and the UNet's first level: 1.3–1.4× faster than F(2×2) there, relative
+    /// error still ~1e-5), F(2×2, 3×3) at 32×32 (where F(4×4)'s 2.25× larger transformed weights eat its gain).
     func resolve(_ algorithm: ConvolutionAlgorithm, outChannels: Int) -> ConvolutionAlgorithm {
         if algorithm == .direct || (algorithm == .automatic && !isPointwise && (inChannels <= 8 || outChannels <= 8)) {
             return stride == 1 ? .direct : .im2col
@@ -49,7 +49,7 @@ struct ConvGeometry {
         switch algorithm {
         case .automatic:
             guard outHeight * outWidth >= 1024 && inChannels >= 16 && outChannels >= 16 else { return .im2col }
-            return outHeight * outWidth >= 16384 ? .winogradF4 : .winogradF2
+            return outHeight * outWidth >= 4096 ? .winogradF4 : .winogradF2
         default: return algorithm
         }
     }
@@ -296,32 +296,45 @@ extension Tensor {
 
     /// Largest im2col panel, in floats (8 MiB): big enough for an efficient GEMM, small enough for L3.
     static let panelBudget = 1 << 21
+    /// Output pixels a panel covers at least (all of a smaller image): sgemm runs well below peak on narrower
+    /// products (at 16² with 2560 input channels, a panel of whole channels would cover only 5 rows).
+    static let minimumPanelColumns = 256
 
-    /// One image: unfold a band of output rows at a time, then `out[:, band] += W · panel`.
+    /// One image: unfold a band of output rows for a block of input channels at a time, then
+    /// `out[:, band] += W[:, block] · panel`. Bands are as tall as the budget allows with every channel, but
+    /// at least `minimumPanelColumns` wide; a panel then takes as many channels as fit the budget.
     static func convolveByPanels(_ image: UnsafePointer<Float>, _ g: ConvGeometry, _ weight: LayerWeight,
                                  _ beta: Float, _ output: UnsafeMutablePointer<Float>) {
-        let rowsPerBand = max(1, min(g.outHeight, panelBudget / max(1, g.patchSize * g.outWidth)))
-        let panel = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * rowsPerBand * g.outWidth)
-        defer { panel.deallocate() }
-        var firstRow = 0
-        while firstRow < g.outHeight {
+        let taps = g.kernelHeight * g.kernelWidth
+        let minimumRows = (minimumPanelColumns + g.outWidth - 1) / g.outWidth
+        let rowsPerBand = min(g.outHeight, max(1, minimumRows, panelBudget / max(1, g.patchSize * g.outWidth)))
+        let channelsPerPanel = min(g.inChannels, max(1, panelBudget / (taps * rowsPerBand * g.outWidth)))
+        let panelFloats = channelsPerPanel * taps * rowsPerBand * g.outWidth
+        let panel = RecycledMemory.allocate(floats: panelFloats)
+        defer { RecycledMemory.deallocate(panel, floats: panelFloats) }
+        for firstRow in stride(from: 0, to: g.outHeight, by: rowsPerBand) {
             let rows = min(rowsPerBand, g.outHeight - firstRow)
             let columns = rows * g.outWidth
-            unfold(image, g, firstRow: firstRow, rows: rows, into: panel)
-            weight.multiply(panel, n: columns, ldp: columns, beta: beta, into: output + firstRow * g.outWidth,
-                            ldc: g.outHeight * g.outWidth)
-            firstRow += rows
+            for firstChannel in stride(from: 0, to: g.inChannels, by: channelsPerPanel) {
+                let channels = firstChannel..<min(g.inChannels, firstChannel + channelsPerPanel)
+                unfold(image, g, firstRow: firstRow, rows: rows, channels: channels, into: panel)
+                weight.multiply(panel, inputs: channels.lowerBound * taps..<channels.upperBound * taps, n: columns,
+                                ldp: columns, beta: firstChannel == 0 ? beta : 1, into: output + firstRow * g.outWidth,
+                                ldc: g.outHeight * g.outWidth)
+            }
         }
     }
 
-    /// im2col for output rows `firstRow..<firstRow+rows`: panel[(c·kh + ky)·kw + kx][pixel].
-    static func unfold(_ image: UnsafePointer<Float>, _ g: ConvGeometry, firstRow: Int, rows: Int,
+    /// im2col for output rows `firstRow..<firstRow+rows` and input channels `channels`:
+    /// panel[((c − channels.lowerBound)·kh + ky)·kw + kx][pixel].
+    static func unfold(_ image: UnsafePointer<Float>, _ g: ConvGeometry, firstRow: Int, rows: Int, channels: Range<Int>,
                        into panel: UnsafeMutablePointer<Float>) {
         let columns = rows * g.outWidth
-        parallelFor(g.patchSize, minimumChunk: 4) { patchRow in
+        let taps = g.kernelHeight * g.kernelWidth
+        parallelFor(channels.count * taps, minimumChunk: 4) { patchRow in
             let kx = patchRow % g.kernelWidth
             let ky = (patchRow / g.kernelWidth) % g.kernelHeight
-            let channel = patchRow / (g.kernelWidth * g.kernelHeight)
+            let channel = channels.lowerBound + patchRow / taps
             let source = image + channel * g.height * g.width
             let destination = panel + patchRow * columns
             // Output columns whose input column lies inside the image: ix = ox·s − left + kx ∈ [0, W).

@@ -46,8 +46,9 @@ public final class KeptScratch: Sendable {
         surplus?.pointer.deallocate()
     }
 
-    /// Frees every kept buffer (their memory leaves the process).
+    /// Frees every kept buffer and the idle recycled buffers (`RecycledMemory`): their memory leaves the process.
     public static func releaseAll() {
+        RecycledMemory.releaseIdle()
         for scratch in all {
             scratch.kept.withLock { buffer -> Buffer? in
                 defer { buffer = nil }

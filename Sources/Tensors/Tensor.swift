@@ -113,9 +113,7 @@ public final class TensorStorage {
 
     init(count: Int, zeroed: Bool) {
         self.count = count
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer = RecycledMemory.allocate(floats: count)
         if zeroed { pointer.update(repeating: 0, count: count) }
     }
 
@@ -125,5 +123,5 @@ public final class TensorStorage {
         return duplicate
     }
 
-    deinit { pointer.deallocate() }
+    deinit { RecycledMemory.deallocate(pointer, floats: count) }
 }

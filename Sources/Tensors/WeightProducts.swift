@@ -12,32 +12,30 @@ extension LayerWeight {
     func multiplyTransposed(_ x: UnsafePointer<Float>, m: Int, beta: Float,
                             into c: UnsafeMutablePointer<Float>, ldc: Int) {
         let k = rowLength
-        if let tensor = wholeFloatTensor {
-            tensor.withUnsafeBufferPointer { w in
-                sgemm(transposeB: true, m: m, n: rows, k: k, a: x, lda: k, b: w.baseAddress!, ldb: k,
-                      beta: beta, c: c, ldc: ldc)
-            }
-            return
+        let whole = withWholeFloatValues { w in
+            sgemm(transposeB: true, m: m, n: rows, k: k, a: x, lda: k, b: w, ldb: k, beta: beta, c: c, ldc: ldc)
         }
+        if whole != nil { return }
         forEachTile(columns: m) { rows, slice, w, ldw in
             serialSgemm(transposeB: true, m: m, n: rows.count, k: slice.count, a: x + slice.lowerBound, lda: k,
                         b: w, ldb: ldw, beta: slice.lowerBound == 0 ? beta : 1, c: c + rows.lowerBound, ldc: ldc)
         }
     }
 
-    /// `c[rows × n] = W · p[k × n] + beta · c`, with `p`'s rows `ldp` and `c`'s rows `ldc` apart.
-    func multiply(_ p: UnsafePointer<Float>, n: Int, ldp: Int, beta: Float,
+    /// `c[rows × n] = W[:, inputs] · p[inputs.count × n] + beta · c`, with `p`'s rows `ldp` and `c`'s rows `ldc`
+    /// apart: the product with the columns `inputs` of W (all of them by default).
+    func multiply(_ p: UnsafePointer<Float>, inputs: Range<Int>? = nil, n: Int, ldp: Int, beta: Float,
                   into c: UnsafeMutablePointer<Float>, ldc: Int) {
-        let k = rowLength
-        if let tensor = wholeFloatTensor {
-            tensor.withUnsafeBufferPointer { w in
-                sgemm(m: rows, n: n, k: k, a: w.baseAddress!, lda: k, b: p, ldb: ldp, beta: beta, c: c, ldc: ldc)
-            }
-            return
+        let k = rowLength, inputs = inputs ?? 0..<k
+        let whole = withWholeFloatValues { w in
+            sgemm(m: rows, n: n, k: inputs.count, a: w + inputs.lowerBound, lda: k, b: p, ldb: ldp, beta: beta,
+                  c: c, ldc: ldc)
         }
-        forEachTile(columns: n) { rows, slice, w, ldw in
-            serialSgemm(m: rows.count, n: n, k: slice.count, a: w, lda: ldw, b: p + slice.lowerBound * ldp, ldb: ldp,
-                        beta: slice.lowerBound == 0 ? beta : 1, c: c + rows.lowerBound * ldc, ldc: ldc)
+        if whole != nil { return }
+        forEachTile(columns: n, inputs: inputs) { rows, slice, w, ldw in
+            serialSgemm(m: rows.count, n: n, k: slice.count, a: w, lda: ldw,
+                        b: p + (slice.lowerBound - inputs.lowerBound) * ldp, ldb: ldp,
+                        beta: slice.lowerBound == inputs.lowerBound ? beta : 1, c: c + rows.lowerBound * ldc, ldc: ldc)
         }
     }
 
@@ -46,33 +44,44 @@ extension LayerWeight {
     /// make every worker pack the whole other operand (all the pixels of a 1×1 conv at 512², say).
     static let wholeWidening = 1 << 20
 
-    /// The weight as one Float32 tensor where that is cheap: the stored tensor, or a widened copy of a small
-    /// half weight; nil for a large half weight, which is tiled instead.
-    var wholeFloatTensor: Tensor? {
+    /// Runs `body` with the whole weight as Float32 where that is cheap — the stored tensor, or a small half
+    /// weight widened into recycled scratch — and returns its result; returns nil without calling it for a large
+    /// half weight, which is tiled instead.
+    func withWholeFloatValues<R>(_ body: (UnsafePointer<Float>) -> R) -> R? {
         switch storage {
-        case .float(let tensor): return tensor
-        case .half: return count <= LayerWeight.wholeWidening ? floatTensor : nil
+        case .float(let tensor):
+            return tensor.withUnsafeBufferPointer { body($0.baseAddress!) }
+        case .half(let values):
+            guard count <= LayerWeight.wholeWidening else { return nil }
+            let scratch = RecycledMemory.allocate(floats: count)
+            defer { RecycledMemory.deallocate(scratch, floats: count) }
+            parallelChunks(count, minimumChunk: 1 << 16) { range in
+                values.widen(range, into: scratch + range.lowerBound)
+            }
+            return body(scratch)
         }
     }
 
-    /// Calls `body(rows, slice, values, rowStride)` over tiles covering the half weight, `values` holding
-    /// W[rows, slice] widened to Float32 (rows `rowStride` apart); a tile's slices come in order, so a product
-    /// overwrites its output (beta) on a row block's first slice and accumulates onto it after. Each worker
-    /// takes a contiguous run of rows when the product is large enough to split (`GEMMSplit`).
-    func forEachTile(columns: Int, _ body: (Range<Int>, Range<Int>, UnsafePointer<Float>, Int) -> Void) {
+    /// Calls `body(rows, slice, values, rowStride)` over tiles covering the half weight's columns `inputs` (all
+    /// by default), `values` holding W[rows, slice] widened to Float32 (rows `rowStride` apart); a tile's
+    /// slices come in order, so a product overwrites its output (beta) on a row block's first slice and
+    /// accumulates onto it after. Each worker takes a contiguous run of rows when the product is large enough
+    /// to split (`GEMMSplit`).
+    func forEachTile(columns: Int, inputs: Range<Int>? = nil,
+                     _ body: (Range<Int>, Range<Int>, UnsafePointer<Float>, Int) -> Void) {
         guard case .half(let values) = storage else { preconditionFailure("tiles are for half weights") }
-        let k = rowLength
-        guard rows > 0, k > 0 else { return }
-        let workers = GEMMSplit.blocks(m: rows, n: columns, k: k) > 1 ? min(parallelWorkerCount, (rows + 15) / 16) : 1
+        let k = rowLength, inputs = inputs ?? 0..<k
+        guard rows > 0, !inputs.isEmpty else { return }
+        let workers = GEMMSplit.blocks(m: rows, n: columns, k: inputs.count) > 1 ? min(parallelWorkerCount, (rows + 15) / 16) : 1
         let blockRows = min(LayerWeight.tileRows, (rows + workers - 1) / workers)
-        let sliceLength = min(k, max(LayerWeight.minimumSlice, LayerWeight.blockBudget / blockRows) / 16 * 16)
+        let sliceLength = min(inputs.count, max(LayerWeight.minimumSlice, LayerWeight.blockBudget / blockRows) / 16 * 16)
         func run(_ rowRange: Range<Int>) {
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * sliceLength)
-            defer { scratch.deallocate() }
+            let scratch = RecycledMemory.allocate(floats: blockRows * sliceLength)
+            defer { RecycledMemory.deallocate(scratch, floats: blockRows * sliceLength) }
             for firstRow in stride(from: rowRange.lowerBound, to: rowRange.upperBound, by: blockRows) {
                 let block = firstRow..<min(rowRange.upperBound, firstRow + blockRows)
-                for start in stride(from: 0, to: k, by: sliceLength) {
-                    let slice = start..<min(k, start + sliceLength)
+                for start in stride(from: inputs.lowerBound, to: inputs.upperBound, by: sliceLength) {
+                    let slice = start..<min(inputs.upperBound, start + sliceLength)
                     for (i, row) in block.enumerated() {
                         values.widen(row * k + slice.lowerBound..<row * k + slice.upperBound, into: scratch + i * slice.count)
                     }
@@ -105,8 +114,8 @@ extension LayerWeight {
         let blockRows = max(1, min(cacheRows, rowsPerWorker, rows))
         let blocks = (rows + blockRows - 1) / blockRows
         func run(_ range: Range<Int>) {
-            let scratch = isHalf ? UnsafeMutablePointer<Float>.allocate(capacity: blockRows * k) : nil
-            defer { scratch?.deallocate() }
+            let scratch = isHalf ? RecycledMemory.allocate(floats: blockRows * k) : nil
+            defer { scratch.map { RecycledMemory.deallocate($0, floats: blockRows * k) } }
             for b in range {
                 let block = (b * blockRows)..<min(rows, (b + 1) * blockRows)
                 floatRows(block, scratch: scratch) { body(block, $0) }

@@ -234,14 +234,17 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
 struct WinogradScratch {
     let v: UnsafeMutablePointer<Float>
     let m: UnsafeMutablePointer<Float>
+    let vCount: Int, mCount: Int
     let phases: UnsafeMutablePointer<Float>
     let streamStride: Int
     /// One normalised input row.
     let row: UnsafeMutablePointer<Float>
 
     init(points: Int, phases phaseCount: Int, rows: Int, tiles: Int, inputs: Int, outputs: Int, width: Int) {
-        v = .allocate(capacity: points * inputs)
-        m = .allocate(capacity: points * outputs)
+        vCount = points * inputs
+        mCount = points * outputs
+        v = RecycledMemory.allocate(floats: vCount)
+        m = RecycledMemory.allocate(floats: mCount)
         streamStride = ((tiles + 1 + 15) / 16 + 1) * 16
         phases = .allocate(capacity: rows * phaseCount * streamStride)
         phases.initialize(repeating: 0, count: rows * phaseCount * streamStride)
@@ -249,6 +252,8 @@ struct WinogradScratch {
     }
 
     func deallocate() {
-        v.deallocate(); m.deallocate(); phases.deallocate(); row.deallocate()
+        RecycledMemory.deallocate(v, floats: vCount)
+        RecycledMemory.deallocate(m, floats: mCount)
+        phases.deallocate(); row.deallocate()
     }
 }

@@ -72,6 +72,23 @@ final class LayerWeightTests: XCTestCase {
                        relativeTolerance: 1e-6, "k in slices")
     }
 
+    func testIm2colWithMoreChannelsThanOnePanelHoldsMatchesWinograd() {
+        // 1000 channels × 9 taps × 256 pixels exceed one im2col panel: the product runs block of channels by
+        // block, accumulating onto the output — with the weight widened whole (128 × 1000 × 9 > 2²⁰ values is
+        // tiled; 16 rows are not) and as half tiles. Against Winograd F(2×2) on the Float32 weight (another
+        // algorithm): max|Δ|/max|ref| ≤ 1e-5; half against Float32 im2col ≤ 1e-6.
+        let x = randomTensor([1, 1000, 16, 16], seed: 14)
+        for outChannels in [16, 128] {
+            let (float, half) = halfValues([outChannels, 1000, 3, 3], seed: UInt64(outChannels))
+            let bias = randomTensor([outChannels], seed: 15)
+            let reference = x.conv2d(weight: float, bias: bias, padding: .uniform(1), algorithm: .winogradF2)
+            let im2col = x.conv2d(weight: float, bias: bias, padding: .uniform(1), algorithm: .im2col)
+            XCTAssertClose(im2col, reference, relativeTolerance: 1e-5, "\(outChannels) Float32 im2col vs Winograd")
+            XCTAssertClose(x.conv2d(weight: half, bias: bias, padding: .uniform(1), algorithm: .im2col), im2col,
+                           relativeTolerance: 1e-6, "\(outChannels) half vs Float32 im2col")
+        }
+    }
+
     func testStridedConvolutionWithHalfWeightMatchesFloatWeight() {
         let x = randomTensor([1, 16, 17, 18], seed: 9)
         let (float, half) = halfValues([8, 16, 3, 3], seed: 10)
