@@ -23,18 +23,17 @@ public enum VectorMath {
     static func exp(inRange x: Vector) -> Vector {
         var x = x
         // n = round(x·log2 e) by the 1.5·2²³ trick: the sum's low mantissa bits hold n.
-        let shifted = x * 1.44269504088896341 + 12582912
+        let shifted = Vector(repeating: 12582912).addingProduct(x, 1.44269504088896341)
         let n = shifted - 12582912
-        x = x - n * 0.693359375
-        x = x - n * -2.12194440e-4
+        x = x.addingProduct(n, -0.693359375)
+        x = x.addingProduct(n, 2.12194440e-4)
         let x2 = x * x
-        var y = Vector(repeating: 1.9875691500e-4)
-        y = y * x + 1.3981999507e-3
-        y = y * x + 8.3334519073e-3
-        y = y * x + 4.1665795894e-2
-        y = y * x + 1.6666665459e-1
-        y = y * x + 5.0000001201e-1
-        y = y * x2 + x + 1
+        var y = Vector(repeating: 1.3981999507e-3).addingProduct(x, 1.9875691500e-4)
+        y = Vector(repeating: 8.3334519073e-3).addingProduct(y, x)
+        y = Vector(repeating: 4.1665795894e-2).addingProduct(y, x)
+        y = Vector(repeating: 1.6666665459e-1).addingProduct(y, x)
+        y = Vector(repeating: 5.0000001201e-1).addingProduct(y, x)
+        y = (x + 1).addingProduct(y, x2)
         // 2ⁿ: bits(shifted) = 0x4B400000 + n, so (bits − 0x4B400000 + 127) << 23 is the exponent field.
         let exponent = (unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B3F_FF81) &<< 23
         return y * unsafeBitCast(exponent, to: Vector.self)
