@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "Safety", dependencies: ["Tensors", "SafeTensors", "Images", "Models"],
                 swiftSettings: kernelSettings),
         .target(name: "Server", dependencies: [
-            "Images", "Models", "Pipelines", "Random", "Safety",
+            "Images", "Models", "Pipelines", "Random", "Safety", "Tensors",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "Logging", package: "swift-log"),

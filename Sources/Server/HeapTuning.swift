@@ -2,6 +2,7 @@
 // megabytes of activations, which glibc keeps per thread arena at its high-water mark. Two arenas and a trim
 // after each job keep the resident size flat from one request to the next. No-ops where glibc is absent.
 
+import Tensors
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,8 +17,10 @@ public enum HeapTuning {
         #endif
     }
 
-    /// Returns the free pages of every arena to the system (`malloc_trim(0)`).
+    /// Returns the kernels' kept scratch and idle recycled buffers, then the free pages of every arena
+    /// (`malloc_trim(0)`), to the system.
     public static func releaseFreedMemory() {
+        KeptScratch.releaseAll()
         #if canImport(Glibc)
         _ = mallocTrim?(0)
         #endif

@@ -46,7 +46,7 @@ struct PackedHead {
         values.initialize(repeating: 0, count: s.keys * paddedDim)
         let first = (batch * s.keys) * s.width + head * d
         for j in 0..<s.keys {
-            let key = p.key + first + j * s.width, value = p.value + first + j * s.width
+            let key = p.key + first + j * s.width
             let block = keysT + (j / 32) * d * 32 + j % 32
             for k in 0..<d { block[k * 32] = key[k] }
         }

@@ -1,7 +1,9 @@
 // out[n, o, y, x] = bias[o] + Σ_{c,ky,kx} w[o, c, ky, kx] · in[n, c, y·s − pad + ky, x·s − pad + kx]  (NCHW).
 // 1×1 stride-1 convs are one GEMM per image; large 3×3 stride-1 convs use Winograd
-// (WinogradConvolution.swift), stride-1 convs with ≤ 8 channels on a side direct summation (DirectConvolution.swift); others unfold rows of output into an im2col panel (bounded size, built in
-// parallel) and multiply it by the [out, in·kh·kw] weight with one sgemm.
+// (WinogradConvolution.swift), stride-1 convs with ≤ 8 channels on a side direct summation
+// (DirectConvolution.swift); others unfold a band of output rows for a block of input channels into an im2col
+// panel (bounded size, built in parallel) and multiply it by those channels' columns of the [out, in·kh·kw]
+// weight, accumulating block by block.
 
 /// Zero padding on each side of the image, in pixels.
 public struct Padding2D: Equatable, Sendable {
@@ -76,7 +78,7 @@ struct InputMap {
 
 /// How `conv2d` computes a convolution.
 public enum ConvolutionAlgorithm: Sendable {
-    /// Winograd for large 3×3 stride-1 convolutions (F(4×4) from 128×128 outputs, F(2×2) from 32×32), im2col +
+    /// Winograd for large 3×3 stride-1 convolutions (F(4×4) from 64×64 outputs, F(2×2) from 32×32), im2col +
     /// GEMM otherwise.
     case automatic
     /// im2col panels (or a plain GEMM for 1×1) times the weight matrix, for every shape.

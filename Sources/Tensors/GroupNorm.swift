@@ -123,7 +123,7 @@ extension Tensor {
 
     /// `out = act(in · scale + shift)` over `count` floats.
     @inlinable @inline(__always)
-    @usableFromInline static func scaleShift(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int,
+    static func scaleShift(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int,
                            scale: Float, shift: Float, activation: Activation?) {
         if let activation {
             VectorMath.map(input, output, count: count) { activation.apply($0 * scale + shift) }

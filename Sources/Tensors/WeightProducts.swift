@@ -12,10 +12,11 @@ extension LayerWeight {
     func multiplyTransposed(_ x: UnsafePointer<Float>, m: Int, beta: Float,
                             into c: UnsafeMutablePointer<Float>, ldc: Int) {
         let k = rowLength
-        let whole = withWholeFloatValues { w in
+        let wasWhole = withWholeFloatValues { w in
             sgemm(transposeB: true, m: m, n: rows, k: k, a: x, lda: k, b: w, ldb: k, beta: beta, c: c, ldc: ldc)
+            return true
         }
-        if whole != nil { return }
+        if wasWhole != nil { return }
         forEachTile(columns: m) { rows, slice, w, ldw in
             serialSgemm(transposeB: true, m: m, n: rows.count, k: slice.count, a: x + slice.lowerBound, lda: k,
                         b: w, ldb: ldw, beta: slice.lowerBound == 0 ? beta : 1, c: c + rows.lowerBound, ldc: ldc)
@@ -27,11 +28,12 @@ extension LayerWeight {
     func multiply(_ p: UnsafePointer<Float>, inputs: Range<Int>? = nil, n: Int, ldp: Int, beta: Float,
                   into c: UnsafeMutablePointer<Float>, ldc: Int) {
         let k = rowLength, inputs = inputs ?? 0..<k
-        let whole = withWholeFloatValues { w in
+        let wasWhole = withWholeFloatValues { w in
             sgemm(m: rows, n: n, k: inputs.count, a: w + inputs.lowerBound, lda: k, b: p, ldb: ldp, beta: beta,
                   c: c, ldc: ldc)
+            return true
         }
-        if whole != nil { return }
+        if wasWhole != nil { return }
         forEachTile(columns: n, inputs: inputs) { rows, slice, w, ldw in
             serialSgemm(m: rows.count, n: n, k: slice.count, a: w, lda: ldw,
                         b: p + (slice.lowerBound - inputs.lowerBound) * ldp, ldb: ldp,
