@@ -57,15 +57,41 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
         points * weight.rows * inChannels
     }
 
-    /// U[ξ][o][c] = (G g Gᵀ)[ξ] for every output and input channel, into `u` (`transformedWeightCount` floats).
-    /// One GEMM: U = (G ⊗ G) · [g₀ … g_{out·in−1}] with each 3×3 kernel g as a 9-vector.
+    /// U[ξ][o][c] = (G g Gᵀ)[ξ] for every output and input channel, into `u` (`transformedWeightCount` floats):
+    /// U = (G ⊗ G) · [g₀ … g_{out·in−1}] with each 3×3 kernel g as a 9-vector, a block of output channels at a
+    /// time.
     static func transformWeights(_ weight: LayerWeight, inChannels: Int, into u: UnsafeMutablePointer<Float>) {
         let pairs = weight.rows * inChannels
         kernelTransform.withUnsafeBufferPointer { t in
-            // U[point, (o, c)] = Σₖ T[point, k] · w[o, c, k], a block of output channels at a time.
             weight.forEachRowBlock(columns: points) { block, w in
-                serialSgemm(transposeB: true, m: points, n: block.count * inChannels, k: 9, a: t.baseAddress!, lda: 9,
-                            b: w, ldb: 9, c: u + block.lowerBound * inChannels, ldc: pairs)
+                transformKernels(w, count: block.count * inChannels, transform: t.baseAddress!,
+                                 into: u + block.lowerBound * inChannels, pointStride: pairs)
+            }
+        }
+    }
+
+    /// u[ξ · pointStride + p] = Σₖ T[ξ][k] · g[9p + k] for `count` 3×3 kernels g stored one after another:
+    /// 16 kernels at a time, their taps gathered into 9 vectors, so each point is 9 SIMD16 FMAs and one store
+    /// (the write-bound transform runs at several times the speed of a k = 9 sgemm).
+    static func transformKernels(_ g: UnsafePointer<Float>, count: Int, transform t: UnsafePointer<Float>,
+                                 into u: UnsafeMutablePointer<Float>, pointStride: Int) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 9 * 16) { buffer in
+            let taps = buffer.baseAddress!
+            taps.initialize(repeating: 0, count: 9 * 16)
+            for first in stride(from: 0, to: count, by: 16) {
+                let lanes = min(16, count - first)
+                for lane in 0..<lanes {
+                    for k in 0..<9 { taps[k * 16 + lane] = g[(first + lane) * 9 + k] }
+                }
+                for point in 0..<points {
+                    var sum = VectorMath.Vector()
+                    for k in 0..<9 { sum = sum.addingProduct(VectorMath.load(taps, k * 16), t[point * 9 + k]) }
+                    if lanes == 16 {
+                        VectorMath.store(sum, u + point * pointStride, first)
+                    } else {
+                        VectorMath.storePartial(sum, u + point * pointStride, first, count: lanes)
+                    }
+                }
             }
         }
     }

@@ -40,6 +40,17 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
+    func testWinogradWithKernelCountsOffTheVectorWidth() {
+        // 19 × 17 = 323 kernels: the weight transform takes them 16 at a time and ends on a partial vector.
+        let input = Self.pattern([1, 17, 12, 12], seed: 31)
+        let weight = Self.pattern([19, 17, 3, 3], seed: 32) * (1 / 12), bias = Self.pattern([19], seed: 33)
+        let im2col = input.conv2d(weight: weight, bias: bias, stride: 1, padding: .uniform(1), algorithm: .im2col)
+        for algorithm in [ConvolutionAlgorithm.winogradF2, .winogradF4] {
+            let winograd = input.conv2d(weight: weight, bias: bias, stride: 1, padding: .uniform(1), algorithm: algorithm)
+            XCTAssertClose(winograd, im2col, relativeTolerance: 1e-5, "\(algorithm) vs im2col")
+        }
+    }
+
     func testAutomaticAlgorithmPicksWinogradOnlyForLargeThreeByThreeStrideOne() {
         let input = Self.pattern([1, 16, 32, 32], seed: 3), weight = Self.pattern([16, 16, 3, 3], seed: 4)
         let automatic = input.conv2d(weight: weight, stride: 1, padding: .uniform(1))
