@@ -46,7 +46,7 @@ public enum RecycledMemory {
         }
     }
 
-    /// Bytes a request of `byteCount` occupies: whole pages, so near sizes share buffers.
+    /// Bytes a request of `byteCount` occupies: whole 64 KB units, so near sizes share buffers.
     private static func roundedSize(_ byteCount: Int) -> Int {
         let page = 1 << 16
         return (byteCount + page - 1) / page * page
