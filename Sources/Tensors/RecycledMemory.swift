@@ -21,8 +21,11 @@ public enum RecycledMemory {
     /// Bytes now kept idle.
     public static var idleBytes: Int { idle.withLock { $0.bytes } }
 
+    /// A mapping and its length.
+    private typealias Buffer = (pointer: UnsafeMutableRawPointer, bytes: Int)
+
     private struct Idle: @unchecked Sendable {
-        var buffers: [(pointer: UnsafeMutableRawPointer, bytes: Int)] = []
+        var buffers: [Buffer] = []
         var bytes = 0
     }
 
@@ -70,26 +73,27 @@ public enum RecycledMemory {
     /// Keeps `pointer` (from `take(bytes)`) for a later tensor of the same size, unmapping the buffers idle
     /// longest while the idle total would exceed `idleBudget`.
     private static func giveBack(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
-        let surplus = idle.withLock { idle -> [(pointer: UnsafeMutableRawPointer, bytes: Int)] in
+        let surplus = idle.withLock { idle -> [Buffer] in
             guard bytes <= idleBudget else { return [(pointer, bytes)] }
             idle.buffers.append((pointer, bytes))
             idle.bytes += bytes
-            var evicted = 0
+            var evicted: [Buffer] = []
             while idle.bytes > idleBudget {
-                idle.bytes -= idle.buffers[evicted].bytes
-                evicted += 1
+                let oldest = idle.buffers.removeFirst()
+                idle.bytes -= oldest.bytes
+                evicted.append(oldest)
             }
-            defer { idle.buffers.removeFirst(evicted) }
-            return Array(idle.buffers[..<evicted])
+            return evicted
         }
         for buffer in surplus { munmap(buffer.pointer, buffer.bytes) }
     }
 
     /// Unmaps every idle buffer (their memory leaves the process).
     public static func releaseIdle() {
-        let all = idle.withLock { idle -> [(pointer: UnsafeMutableRawPointer, bytes: Int)] in
-            defer { idle = Idle() }
-            return idle.buffers
+        let all = idle.withLock { idle -> [Buffer] in
+            let buffers = idle.buffers
+            idle = Idle()
+            return buffers
         }
         for buffer in all { munmap(buffer.pointer, buffer.bytes) }
     }

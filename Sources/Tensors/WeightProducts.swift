@@ -12,11 +12,13 @@ extension LayerWeight {
     func multiplyTransposed(_ x: UnsafePointer<Float>, m: Int, beta: Float,
                             into c: UnsafeMutablePointer<Float>, ldc: Int) {
         let k = rowLength
-        let wasWhole = withWholeFloatValues { w in
-            sgemm(transposeB: true, m: m, n: rows, k: k, a: x, lda: k, b: w, ldb: k, beta: beta, c: c, ldc: ldc)
-            return true
+        if let tensor = wholeFloatTensor {
+            tensor.withUnsafeBufferPointer { w in
+                sgemm(transposeB: true, m: m, n: rows, k: k, a: x, lda: k, b: w.baseAddress!, ldb: k,
+                      beta: beta, c: c, ldc: ldc)
+            }
+            return
         }
-        if wasWhole != nil { return }
         forEachTile(columns: m) { rows, slice, w, ldw in
             serialSgemm(transposeB: true, m: m, n: rows.count, k: slice.count, a: x + slice.lowerBound, lda: k,
                         b: w, ldb: ldw, beta: slice.lowerBound == 0 ? beta : 1, c: c + rows.lowerBound, ldc: ldc)
@@ -28,12 +30,13 @@ extension LayerWeight {
     func multiply(_ p: UnsafePointer<Float>, inputs: Range<Int>? = nil, n: Int, ldp: Int, beta: Float,
                   into c: UnsafeMutablePointer<Float>, ldc: Int) {
         let k = rowLength, inputs = inputs ?? 0..<k
-        let wasWhole = withWholeFloatValues { w in
-            sgemm(m: rows, n: n, k: inputs.count, a: w + inputs.lowerBound, lda: k, b: p, ldb: ldp, beta: beta,
-                  c: c, ldc: ldc)
-            return true
+        if let tensor = wholeFloatTensor {
+            tensor.withUnsafeBufferPointer { w in
+                sgemm(m: rows, n: n, k: inputs.count, a: w.baseAddress! + inputs.lowerBound, lda: k, b: p, ldb: ldp,
+                      beta: beta, c: c, ldc: ldc)
+            }
+            return
         }
-        if wasWhole != nil { return }
         forEachTile(columns: n, inputs: inputs) { rows, slice, w, ldw in
             serialSgemm(m: rows.count, n: n, k: slice.count, a: w, lda: ldw,
                         b: p + (slice.lowerBound - inputs.lowerBound) * ldp, ldb: ldp,
@@ -46,21 +49,13 @@ extension LayerWeight {
     /// make every worker pack the whole other operand (all the pixels of a 1×1 conv at 512², say).
     static let wholeWidening = 1 << 20
 
-    /// Runs `body` with the whole weight as Float32 where that is cheap — the stored tensor, or a small half
-    /// weight widened into recycled scratch — and returns its result; returns nil without calling it for a large
-    /// half weight, which is tiled instead.
-    func withWholeFloatValues<R>(_ body: (UnsafePointer<Float>) -> R) -> R? {
+    /// The weight as one Float32 tensor where that is cheap: the stored tensor, or a widened copy of a small
+    /// half weight (in a recycled buffer when ≥ 1 MB, so its pages are not faulted in anew each product); nil
+    /// for a large half weight, which is tiled instead.
+    var wholeFloatTensor: Tensor? {
         switch storage {
-        case .float(let tensor):
-            return tensor.withUnsafeBufferPointer { body($0.baseAddress!) }
-        case .half(let values):
-            guard count <= LayerWeight.wholeWidening else { return nil }
-            let scratch = RecycledMemory.allocate(floats: count)
-            defer { RecycledMemory.deallocate(scratch, floats: count) }
-            parallelChunks(count, minimumChunk: 1 << 16) { range in
-                values.widen(range, into: scratch + range.lowerBound)
-            }
-            return body(scratch)
+        case .float(let tensor): return tensor
+        case .half: return count <= LayerWeight.wholeWidening ? floatTensor : nil
         }
     }
 
