@@ -51,8 +51,8 @@ public enum RecycledMemory {
 
     /// Bytes a request of `byteCount` occupies: whole 64 KB units, so near sizes share buffers.
     private static func roundedSize(_ byteCount: Int) -> Int {
-        let page = 1 << 16
-        return (byteCount + page - 1) / page * page
+        let unit = 1 << 16
+        return (byteCount + unit - 1) / unit * unit
     }
 
     /// A buffer of `bytes` (as rounded by `roundedSize`): a kept one of that size, else a new mapping.
