@@ -1,7 +1,10 @@
-// The denoising loop as a sequence of steps (as mlx-swift-examples does): each `next()` runs the model on
-// the current latents at one timestep and lets the scheduler step, so progress, cancellation and dumps
-// hook in between steps without touching the math.
+// diffusers' denoising loop, `for i, t in enumerate(timesteps)`: the pipeline's body gives the guided
+// prediction for the latents at t, the scheduler steps. The loop owns what happens around that math — the
+// UNet's stage (LoRA patches bound, weights released when the loop ends), the dumps of each step's UNet input,
+// prediction and latents, progress and cancellation — so a pipeline's body is only expand → scale → UNet →
+// guidance.
 
+import Models
 import Random
 import Schedulers
 import Tensors
@@ -15,38 +18,34 @@ public struct DenoisingStep {
     public let latents: Tensor
 }
 
-/// The steps of one denoising run; iterate it to run them.
-public struct DenoisingLoop: Sequence, IteratorProtocol {
+/// The UNet as a loop body calls it: `unet(latent_model_input, t, conditioning)`.
+typealias Denoiser = (_ input: Tensor, _ timestep: Float, _ conditioning: UNetConditioning) -> Tensor
+
+/// The denoising loop of one image: a UNet, a scheduler set to its timesteps, the image's generator.
+struct DenoisingLoop {
+    let unet: UNet2DConditionModel
     let scheduler: Scheduler
-    let timesteps: [Float]
     let generator: RandomGenerator
-    /// The guided noise (or v) prediction for the latents at a timestep; the index is the step's.
-    let predict: (_ latents: Tensor, _ timestep: Float, _ index: Int) -> Tensor
-    public private(set) var latents: Tensor
-    private var index = 0
-    /// A scheduler error ends the sequence; the caller reads it here.
-    public private(set) var failure: Error?
+    let hooks: RunHooks
 
-    init(scheduler: Scheduler, timesteps: [Float], latents: Tensor, generator: RandomGenerator,
-         predict: @escaping (Tensor, Float, Int) -> Tensor) {
-        self.scheduler = scheduler
-        self.timesteps = timesteps
-        self.latents = latents
-        self.generator = generator
-        self.predict = predict
-    }
-
-    public mutating func next() -> DenoisingStep? {
-        guard index < timesteps.count, failure == nil else { return nil }
-        let t = timesteps[index]
-        let prediction = predict(latents, t, index)
-        do {
-            latents = try scheduler.step(modelOutput: prediction, timestep: t, sample: latents, generator: generator)
-        } catch {
-            failure = error
-            return nil
+    /// Runs every timestep: `body` gives the guided prediction for the latents at `t` (calling the UNet it is
+    /// handed), the scheduler's step makes the next latents. Throws when cancelled or the scheduler fails.
+    func run(_ latents: Tensor, timesteps: [Float],
+             body: (_ latents: Tensor, _ t: Float, _ unet: Denoiser) throws -> Tensor) throws -> Tensor {
+        try hooks.stage(unet, patches: hooks.loras.unet) {
+            var latents = latents
+            for (index, t) in timesteps.enumerated() {
+                let unet: Denoiser = { [unet, hooks] input, t, conditioning in
+                    hooks.record("step\(index).model_input", input)
+                    return unet(input, timestep: t, conditioning: conditioning)
+                }
+                let prediction = try body(latents, t, unet)
+                hooks.record("step\(index).noise_pred", prediction)
+                latents = try scheduler.step(modelOutput: prediction, timestep: t, sample: latents, generator: generator)
+                hooks.record("step\(index).latents", latents)
+                try hooks.finished(DenoisingStep(index: index, count: timesteps.count, timestep: t, latents: latents))
+            }
+            return latents
         }
-        defer { index += 1 }
-        return DenoisingStep(index: index, count: timesteps.count, timestep: t, latents: latents)
     }
 }

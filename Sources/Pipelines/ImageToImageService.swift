@@ -1,38 +1,42 @@
-// One image-to-image request end to end, as the runner answers it: the pipeline's images, then the safety
-// checker's verdict per image (images are returned unchanged, `nsfw` set — or blacked out on request,
-// diffusers' own behaviour), each with its seed `seed + i`.
+// One image-to-image request end to end, as the runner answers it: the runner's rules turn the request into
+// what the pipeline runs (or a refusal), the pipeline makes the images, then the safety checker gives its
+// verdict per image (images are returned unchanged with `nsfw` set — or blacked out on request, diffusers' own
+// behaviour), each with its seed `seed + i`. The CLI and the server both call this.
 
 import Images
 import Safety
 
-/// The pipeline plus its safety checker: what the CLI and the server call.
+/// A loaded pipeline plus its safety checker.
 public final class ImageToImageService {
-    public let pipeline: StableDiffusionPipeline
+    public let pipeline: any ImageToImagePipeline
     public let safetyChecker: SafetyChecker?
     /// Replace flagged images by black ones (diffusers' behaviour) instead of only flagging them (the runner's).
     public var blackOutNSFW = false
 
-    public init(pipeline: StableDiffusionPipeline, safetyChecker: SafetyChecker?) {
+    public init(pipeline: any ImageToImagePipeline, safetyChecker: SafetyChecker?) {
         self.pipeline = pipeline
         self.safetyChecker = safetyChecker
     }
 
-    /// Generates the request's images and checks them when `request.safetyCheck` is set.
-    public func run(image: RGBImage, request: GenerationRequest,
+    /// `request` as the runner hands it to this pipeline, or the runner's refusal.
+    public func resolve(_ request: GenerationRequest) throws(RequestRefusal) -> PipelineRequest {
+        try RunnerContract.resolve(request, for: pipeline.profile)
+    }
+
+    /// Generates the request's images and checks them when `request.safetyCheck` is set. Errors of the safety
+    /// checker are `SafetyError`s, apart from the pipeline's.
+    public func run(image: RGBImage, request: PipelineRequest,
                     options: GenerationOptions = GenerationOptions()) throws -> [GeneratedImage] {
         let images = try pipeline.generate(image: image, request: request, options: options)
-        let flags: [Bool]
-        if request.safetyCheck, let safetyChecker {
-            flags = try safetyChecker.check(images).map(\.nsfw)
-        } else {
-            flags = Array(repeating: false, count: images.count)
-        }
-        return try images.enumerated().map { i, generated in
-            let shown = flags[i] && blackOutNSFW
+        let flags = request.safetyCheck && safetyChecker != nil
+            ? try safetyChecker!.check(images).map(\.nsfw) : Array(repeating: false, count: images.count)
+        return try zip(zip(images, request.seeds), flags).map { pair, nsfw in
+            let (generated, seed) = pair
+            let shown = nsfw && blackOutNSFW
                 ? try RGBImage(width: generated.width, height: generated.height,
                                pixels: [UInt8](repeating: 0, count: generated.pixels.count))
                 : generated
-            return GeneratedImage(image: shown, seed: request.seed &+ UInt64(i), nsfw: flags[i])
+            return GeneratedImage(image: shown, seed: seed, nsfw: nsfw)
         }
     }
 }

@@ -1,7 +1,7 @@
 // `POST /image-to-image`, step by step in the runner's order: read the body (bounded), validate the form (422),
-// check the bearer token (401) and the model id (400), decode the image, apply the runner's per-request rules
-// (seed range, LoRA, strength) with its messages, then queue one inference (LoRAs load there, their errors answered
-// as the runner's) and answer with PNG data URLs.
+// check the bearer token (401) and the model id (400), this deployment's limits (400), decode the image, apply
+// the runner's rules (`RunnerContract`: seed, LoRA JSON, strength, with its messages), then queue one inference
+// (LoRAs load there, their errors answered as the runner's) and answer with PNG data URLs.
 // Where the runner crashes (an upload that is not an image) we answer 400 with a message instead.
 
 import Foundation
@@ -47,7 +47,7 @@ struct ImageToImageEndpoint: Sendable {
                                          "pipeline configured with \(configuration.modelID) but called with \(form.modelID).")
         }
         note(form, in: context)
-        if let refusal = RequestChecks.limitViolation(form, limits: limits) { return RunnerResponses.error(.badRequest, refusal) }
+        if let violation = limits.violation(form) { return RunnerResponses.error(.badRequest, violation) }
         let backend: any ImageGenerationBackend
         switch model.current {
         case .loading:
@@ -65,30 +65,30 @@ struct ImageToImageEndpoint: Sendable {
             return RunnerResponses.error(.badRequest, "Could not read the uploaded image: \(error).")
         }
         context.notes.set("size", "\(image.width)x\(image.height)")
-        let seed = form.seed ?? Int128(UInt32.random(in: 0...UInt32.max))
-        context.notes.set("seed", seed)
-        guard form.numImagesPerPrompt >= 1 else { return RunnerResponses.json(.object([("images", .array([]))])) }
-        if let refusal = RequestChecks.runnerRefusal(form, seed: seed, backend: backend) {
-            return RunnerResponses.error(.badRequest, refusal)
+        let resolved: PipelineRequest
+        do {
+            resolved = try RunnerContract.resolve(form.generationRequest, for: backend.profile)
+        } catch {
+            return RunnerResponses.error(.badRequest, error.message)
         }
-        return try await generate(image: image, form: form, seed: seed, backend: backend, context: context)
+        context.notes.set("seed", resolved.seed)
+        guard resolved.numImages > 0 else { return RunnerResponses.json(.object([("images", .array([]))])) }
+        return try await generate(image: image, request: resolved, backend: backend, context: context)
     }
 
     /// Queues the inference and renders its outcome.
-    private func generate(image: RGBImage, form: ImageToImageForm, seed: Int128, backend: any ImageGenerationBackend,
+    private func generate(image: RGBImage, request: PipelineRequest, backend: any ImageGenerationBackend,
                           context: ServerRequestContext) async throws -> Response {
-        let loras = (try? RequestChecks.loras(form).get()) ?? [:]  // already checked by runnerRefusal
-        let request = RequestChecks.generationRequest(form, seed: seed, loras: loras)
-        let outcome: ([EncodedPicture], JobTiming)
+        let outcome: ([ResponseJSON], JobTiming)
         do {
             outcome = try await queue.run { shouldContinue in
-                let pictures: [GeneratedPicture]
+                let images: [GeneratedImage]
                 do {
-                    pictures = try backend.generate(image: image, request: request, shouldContinue: shouldContinue)
+                    images = try backend.generate(image: image, request: request, shouldContinue: shouldContinue)
                 } catch {
                     throw GenerationFailure(underlying: error)
                 }
-                return try pictures.map(EncodedPicture.init)
+                return try images.map { try $0.responseEntry }  // PNG encoding on the inference thread too
             }
         } catch let failure as GenerationFailure {
             if failure.underlying as? PipelineError == .cancelled { throw CancellationError() }
@@ -117,10 +117,7 @@ struct ImageToImageEndpoint: Sendable {
         }
         context.notes.set("queue_wait", outcome.1.queueWait.secondsText)
         context.notes.set("inference", outcome.1.run.secondsText)
-        let images = outcome.0.enumerated().map { index, picture -> ResponseJSON in
-            .object([("url", .string(picture.dataURL)), ("seed", .int(seed + Int128(index))), ("nsfw", .bool(picture.nsfw))])
-        }
-        return RunnerResponses.json(.object([("images", .array(images))]))
+        return RunnerResponses.json(.object([("images", .array(outcome.0))]))
     }
 
     private func note(_ form: ImageToImageForm, in context: ServerRequestContext) {
@@ -137,14 +134,13 @@ private struct GenerationFailure: Error {
     let underlying: Error
 }
 
-/// A generated image as the response carries it.
-private struct EncodedPicture: Sendable {
-    let dataURL: String
-    let nsfw: Bool
-
-    init(_ picture: GeneratedPicture) throws {
-        dataURL = "data:image/png;base64," + Data(try picture.image.pngData()).base64EncodedString()
-        nsfw = picture.nsfw
+extension GeneratedImage {
+    /// The image as the response lists it: `{"url": "data:image/png;base64,…", "seed": …, "nsfw": …}`.
+    var responseEntry: ResponseJSON {
+        get throws {
+            let url = "data:image/png;base64," + Data(try image.pngData()).base64EncodedString()
+            return .object([("url", .string(url)), ("seed", .int(seed)), ("nsfw", .bool(nsfw))])
+        }
     }
 }
 

@@ -3,6 +3,8 @@
 // shows — an empty text value falls back to the default of an optional field, but an empty *required* value
 // (and an empty `seed`, whose default is None) is validated as the empty string.
 
+import Pipelines
+
 /// The API's parameters as the runner's route receives them, before any model-specific rule.
 struct ImageToImageForm: Sendable {
     var prompt: String
@@ -37,6 +39,22 @@ struct ImageToImageForm: Sendable {
         guard reader.issues.isEmpty, let prompt, let image else { throw ValidationFailure(issues: reader.issues) }
         self.prompt = prompt
         self.image = image
+    }
+
+    /// The request's fields for the runner's rules (`RunnerContract`); step and image counts beyond `Int`
+    /// saturate (the deployment's limits refuse them first).
+    var generationRequest: GenerationRequest {
+        var request = GenerationRequest(prompt: prompt)
+        request.negativePrompt = negativePrompt
+        request.strength = strength
+        request.guidanceScale = guidanceScale
+        request.imageGuidanceScale = imageGuidanceScale
+        request.numInferenceSteps = Int(clamping: numInferenceSteps)
+        request.numImagesPerPrompt = Int(clamping: numImagesPerPrompt)
+        request.seed = seed
+        request.safetyCheck = safetyCheck
+        request.loras = loras
+        return request
     }
 }
 

@@ -38,9 +38,4 @@ final class ModelState: @unchecked Sendable {
         thread.stackSize = 8 << 20
         thread.start()
     }
-
-    /// Sets the backend directly (a model that is already loaded).
-    func set(_ backend: any ImageGenerationBackend) {
-        lock.withLock { phase = .ready(backend) }
-    }
 }

@@ -36,4 +36,20 @@ public struct RequestLimits: Sendable {
     public static let formOverheadBytes = 256 * 1024
 
     public init() {}
+
+    /// A 400 message naming the option to change when the request exceeds these limits, else nil.
+    func violation(_ form: ImageToImageForm) -> String? {
+        if form.image.bytes.count > maxUploadBytes {
+            return "The image upload is \(form.image.bytes.count) bytes; this server accepts at most \(maxUploadBytes) "
+                + "(--max-upload-bytes)."
+        }
+        if form.numInferenceSteps > maxSteps {
+            return "num_inference_steps is \(form.numInferenceSteps); this server allows at most \(maxSteps) (--max-steps)."
+        }
+        if form.numImagesPerPrompt > maxImages {
+            return "num_images_per_prompt is \(form.numImagesPerPrompt); this server allows at most \(maxImages) "
+                + "(--max-images)."
+        }
+        return nil
+    }
 }

@@ -10,15 +10,12 @@ import Pipelines
 import Random
 import Safety
 
-/// Runs requests on one loaded Stable Diffusion model; used from a single thread at a time.
+/// Runs requests on one loaded model; used from a single thread at a time.
 public final class StableDiffusionBackend: ImageGenerationBackend, @unchecked Sendable {
     private let service: ImageToImageService
     private let rng: RandomSource
 
-    /// The id the model was loaded under.
-    public var modelID: String { service.pipeline.modelID }
-    /// True for img2img, false for InstructPix2Pix.
-    public var usesStrength: Bool { service.pipeline.kind == .img2img }
+    public var profile: PipelineProfile { service.pipeline.profile }
 
     /// Wraps a loaded pipeline and checker; `rng` picks the torch generator the seeds reproduce.
     public init(service: ImageToImageService, rng: RandomSource) {
@@ -31,24 +28,22 @@ public final class StableDiffusionBackend: ImageGenerationBackend, @unchecked Se
     /// by a path a client sends), LoRA updates applied as `loraApplication` says.
     public convenience init(folder: URL, modelID: String, rng: RandomSource, safetyChecker: String?,
                             store: ModelStore, loraApplication: LoRAApplication = .merged) throws {
-        let pipeline = try StableDiffusionPipeline(folder: folder, modelID: modelID,
-                                                   loraLibrary: LoRALibrary(store: store, allowsPaths: false))
-        pipeline.loraApplication = loraApplication
+        let library = LoRALibrary(store: store, allowsPaths: false)
+        let pipeline = try PipelineLoader.load(folder: folder, modelID: modelID, loraLibrary: library,
+                                               loraApplication: loraApplication)
         let checker = try SafetyCheckerLocator.load(option: safetyChecker, modelFolder: folder, store: store)
         self.init(service: ImageToImageService(pipeline: pipeline, safetyChecker: checker), rng: rng)
     }
 
     /// Runs the pipeline and the safety checker as `img2img generate` does, stopping at the next denoising step
     /// once `shouldContinue` says false.
-    public func generate(image: RGBImage, request: GenerationRequest,
-                         shouldContinue: @escaping @Sendable () -> Bool) throws -> [GeneratedPicture] {
+    public func generate(image: RGBImage, request: PipelineRequest,
+                         shouldContinue: @escaping @Sendable () -> Bool) throws -> [GeneratedImage] {
         var options = GenerationOptions()
         options.rng = rng
         options.onStep = { _, _ in shouldContinue() }
         do {
-            return try service.run(image: image, request: request, options: options).map {
-                GeneratedPicture(image: $0.image, nsfw: $0.nsfw)
-            }
+            return try service.run(image: image, request: request, options: options)
         } catch let error as SafetyError {
             throw AfterGenerationFailure(underlying: error)
         }

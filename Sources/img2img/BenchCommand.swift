@@ -42,10 +42,10 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let sgemm = BenchProbe.sgemmReference(repeats: 3)
         let loadStart = Date()
-        let pipeline = try StableDiffusionPipeline(folder: URL(fileURLWithPath: model), modelID: "bench")
+        let components = try StableDiffusionComponents(index: ModelIndex(folder: URL(fileURLWithPath: model)), modelID: "bench")
         var report = BenchReport(model: model, workers: parallelWorkerCount, blasThreads: BLASThreads.count,
                                  sgemmGFLOPS: sgemm, loadSeconds: Date().timeIntervalSince(loadStart), stages: [])
-        let inputs = BenchInputs(pipeline: pipeline, size: size)
+        let inputs = BenchInputs(components: components, size: size)
         var produced: [(name: String, tensor: Tensor)] = []
         for stage in Self.allStages where stages.contains(stage) {
             let (result, output) = try inputs.run(stage, repeats: repeats, warmups: warmups)
@@ -66,39 +66,40 @@ struct BenchCommand: ParsableCommand {
 
 /// The fixed inputs of every stage: a prompt, a 512² test image and seeded latents / text states.
 struct BenchInputs {
-    let pipeline: StableDiffusionPipeline
+    let components: StableDiffusionComponents
     let size: Int
     static let prompt = "a photograph of an astronaut riding a horse"
 
     /// Runs one stage (whole-pipeline stages once, the others `repeats` times) and returns its last output.
     func run(_ stage: String, repeats: Int, warmups: Int) throws -> (BenchResult, Tensor?) {
-        let latentSize = size / pipeline.imageProcessor.scaleFactor
-        let latentChannels = pipeline.vae.config.latentChannels
+        let (textEncoder, unet, vae) = (components.textEncoder, components.unet, components.vae)
+        let latentSize = size / components.imageProcessor.scaleFactor
+        let latentChannels = vae.config.latentChannels
         var output: Tensor?
         // Every stage starts with no model resident (as each pipeline stage does): its peak RSS is its own.
-        [pipeline.prompts.textEncoder as CheckpointBacked, pipeline.unet, pipeline.vae].forEach { $0.releaseResidentWeights() }
+        components.models.forEach { $0.releaseResidentWeights() }
         KeptScratch.releaseAll()
         switch stage {
         case "text":
             return (BenchProbe.measure("text encoding", repeats: repeats, warmups: warmups) {
-                output = try? pipeline.prompts.encode(Self.prompt)
+                output = try? PromptEncoder(tokenizer: components.tokenizer, textEncoder: textEncoder).encode(Self.prompt)
             }, output)
         case "vae-encode":
-            let image = try pipeline.imageProcessor.preprocess(testImage())
+            let image = try components.imageProcessor.preprocess(testImage())
             return (BenchProbe.measure("VAE encode \(size)²", repeats: repeats, warmups: warmups) {
-                output = pipeline.vae.encode(image).mean
+                output = vae.encode(image).mean
             }, output)
         case "unet-b1", "unet-b2":
             let batch = stage == "unet-b1" ? 1 : 2
             let sample = randn([batch, latentChannels, latentSize, latentSize], seed: 1)
-            let context = randn([batch, 77, pipeline.prompts.textEncoder.config.hiddenSize], seed: 2)
+            let context = randn([batch, 77, textEncoder.config.hiddenSize], seed: 2)
             return (BenchProbe.measure("UNet \(latentSize)² batch \(batch)", repeats: repeats, warmups: warmups) {
-                output = pipeline.unet(sample, timesteps: [500], encoderHiddenStates: context)
+                output = unet(sample, timesteps: [500], encoderHiddenStates: context)
             }, output)
         case "vae-decode":
             let latents = randn([1, latentChannels, latentSize, latentSize], seed: 3)
             return (BenchProbe.measure("VAE decode \(size)²", repeats: repeats, warmups: warmups) {
-                output = pipeline.vae.decode(latents)
+                output = vae.decode(latents)
             }, output)
         case "img2img":
             return (try generate("img2img 20 steps × 0.5, CFG", steps: 20, guidance: 7.5), nil)
@@ -108,12 +109,9 @@ struct BenchInputs {
     }
 
     /// One whole `generate` call at strength 0.5.
-    private func generate(_ name: String, steps: Int, guidance: Float) throws -> BenchResult {
-        var request = GenerationRequest(prompt: Self.prompt)
-        request.strength = 0.5
-        request.numInferenceSteps = steps
-        request.guidanceScale = guidance
-        request.seed = 42
+    private func generate(_ name: String, steps: Int, guidance: Double) throws -> BenchResult {
+        let pipeline = StableDiffusionImg2ImgPipeline(components: components)
+        let request = PipelineRequest(prompt: Self.prompt, strength: 0.5, guidanceScale: guidance, steps: steps, seed: 42)
         var options = GenerationOptions()
         options.rng = .cpu
         let image = try testImage()

@@ -18,11 +18,11 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "A model folder or Hugging Face id (default: the bundled test model).") var model: String?
     @Option(help: "Model root for ids (default $MODEL_DIR, else ~/.lpData/models).") var modelDir: String?
     @Option(help: "Negative prompt.") var negativePrompt: String = ""
-    @Option(help: "How much to transform the image, in [0, 1].") var strength: Float = 0.8
-    @Option(help: "Classifier-free guidance scale.") var guidanceScale: Float = 7.5
-    @Option(help: "Image guidance scale (InstructPix2Pix).") var imageGuidanceScale: Float = 1.5
+    @Option(help: "How much to transform the image, in [0, 1].") var strength: Double = 0.8
+    @Option(help: "Classifier-free guidance scale.") var guidanceScale: Double = 7.5
+    @Option(help: "Image guidance scale (InstructPix2Pix).") var imageGuidanceScale: Double = 1.5
     @Option(help: "Denoising steps (< 1: the pipeline's default).") var steps: Int = 100
-    @Option(help: "Seed; image i uses seed + i (default: random).") var seed: UInt64?
+    @Option(help: "Seed; image i uses seed + i (default: random in [0, 2³²−1], as the runner draws it).") var seed: Int128?
     @Option(help: "Number of images.") var numImages: Int = 1
     @Option(help: "Generator to reproduce: cuda (the runner on a GPU) or cpu (torch CPU).") var rng: RandomSource = .cuda
     @Option(help: "Scheduler class name replacing the model's (e.g. EulerDiscreteScheduler).") var scheduler: String?
@@ -43,9 +43,9 @@ struct GenerateCommand: ParsableCommand {
         let store = ModelStore(root: modelDir)
         let reference = model ?? BundledModel.path
         let folder = try store.resolve(reference)
-        let pipeline = try StableDiffusionPipeline(folder: folder, modelID: model ?? BundledModel.id,
-                                                   loraLibrary: LoRALibrary(store: store, allowsPaths: true))
-        pipeline.loraApplication = loraMode
+        let pipeline = try PipelineLoader.load(folder: folder, modelID: model ?? BundledModel.id,
+                                               loraLibrary: LoRALibrary(store: store, allowsPaths: true),
+                                               loraApplication: loraMode)
         let service = ImageToImageService(
             pipeline: pipeline, safetyChecker: try SafetyCheckerLocator.load(option: safetyChecker, modelFolder: folder, store: store))
         service.blackOutNSFW = nsfwBlackout
@@ -58,9 +58,10 @@ struct GenerateCommand: ParsableCommand {
         request.imageGuidanceScale = imageGuidanceScale
         request.numInferenceSteps = steps
         request.numImagesPerPrompt = numImages
-        request.seed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        request.seed = seed
         request.clipSkip = clipSkip
-        request.loras = try LoRASelection.parse(loras)
+        request.loras = loras
+        let resolved = try service.resolve(request)
 
         var options = GenerationOptions()
         options.rng = rng
@@ -72,7 +73,7 @@ struct GenerateCommand: ParsableCommand {
 
         let images: [GeneratedImage]
         do {
-            images = try service.run(image: input, request: request, options: options)
+            images = try service.run(image: input, request: resolved, options: options)
         } catch let error as LoRAError {
             // The runner's text leaves out which layers did not fit; say it here.
             if let details = error.details { FileHandle.standardError.write(Data("\(details)\n".utf8)) }
@@ -100,4 +101,5 @@ struct GenerateCommand: ParsableCommand {
 }
 
 extension RandomSource: ExpressibleByArgument {}
+extension Int128: @retroactive ExpressibleByArgument {}
 extension LoRAApplication: ExpressibleByArgument {}

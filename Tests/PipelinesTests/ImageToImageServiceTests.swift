@@ -26,19 +26,19 @@ final class ImageToImageServiceTests: XCTestCase {
 
     func testImagesCarryConsecutiveSeedsAndTheCheckersVerdict() throws {
         let checker = try SafetyChecker(directory: checkerFolder)
-        let service = ImageToImageService(pipeline: try StableDiffusionPipeline(folder: model, modelID: "sd1"),
+        let service = ImageToImageService(pipeline: try PipelineLoader.load(folder: model, modelID: "sd1"),
                                           safetyChecker: checker)
-        let results = try service.run(image: try input(), request: request())
+        let results = try service.run(image: try input(), request: service.resolve(request()))
         XCTAssertEqual(results.map(\.seed), [41, 42])
         XCTAssertEqual(results.map(\.nsfw), try checker.check(results.map(\.image)).map(\.nsfw))
     }
 
     func testSafetyCheckFalseReportsNoNSFWWithoutRunningTheChecker() throws {
-        let service = ImageToImageService(pipeline: try StableDiffusionPipeline(folder: model, modelID: "sd1"),
+        let service = ImageToImageService(pipeline: try PipelineLoader.load(folder: model, modelID: "sd1"),
                                           safetyChecker: try SafetyChecker(directory: checkerFolder))
         var unchecked = request()
         unchecked.safetyCheck = false
-        XCTAssertEqual(try service.run(image: try input(), request: unchecked).map(\.nsfw), [false, false])
+        XCTAssertEqual(try service.run(image: try input(), request: service.resolve(unchecked)).map(\.nsfw), [false, false])
     }
 
     func testMissingCheckerStopsStartUpWithHowToDisable() {

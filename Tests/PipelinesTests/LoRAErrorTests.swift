@@ -46,16 +46,16 @@ final class LoRAErrorTests: XCTestCase {
 
     func testTooManyInARequestBuiltInCodeIsRefusedByGenerate() throws {
         let pipeline = try LoRACase.pipeline()
-        var request = try LoRACase.named("base").request
+        var request = try RunnerContract.resolve(LoRACase.named("base").request, for: pipeline.profile)
         request.loras = ["a": 1, "b": 1, "c": 1, "d": 1, "e": 1]
         assertError("Too many LoRas provided. Maximum is 4.") {
-            _ = try pipeline.generate(image: try LoRACase.input(), request: request)
+            _ = try pipeline.generate(image: try LoRACase.input(), request: request, options: GenerationOptions())
         }
     }
 
     func testUnknownIDIsRepositoryNotFound() throws {
         let pipeline = try LoRACase.pipeline()
-        assertError("LoRa repository 'test/missing' not found") { _ = try pipeline.loraBinding(for: ["test/missing": 1]) }
+        assertError("LoRa repository 'test/missing' not found") { _ = try pipeline.components.loraBinding(for: ["test/missing": 1]) }
     }
 
     func testLoRAForMissingLayersIsIncompatible() throws {
@@ -64,7 +64,7 @@ final class LoRAErrorTests: XCTestCase {
         try root.write("other/model", ["unet.down_blocks.7.attentions.0.proj_in.lora_A.weight": down,
                                        "unet.down_blocks.7.attentions.0.proj_in.lora_B.weight": up])
         let pipeline = try LoRACase.pipeline(library: root.library())
-        assertError("LoRa incompatible with base model: 'sd1'") { _ = try pipeline.loraBinding(for: ["other/model": 1]) }
+        assertError("LoRa incompatible with base model: 'sd1'") { _ = try pipeline.components.loraBinding(for: ["other/model": 1]) }
     }
 
     func testLoRAWithOtherShapesIsIncompatibleAndNamesTheLayer() throws {
@@ -73,7 +73,7 @@ final class LoRAErrorTests: XCTestCase {
         let layer = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q"
         try root.write("sd15/style", ["unet.\(layer).lora_A.weight": down, "unet.\(layer).lora_B.weight": up])
         let pipeline = try LoRACase.pipeline(library: root.library())
-        XCTAssertThrowsError(try pipeline.loraBinding(for: ["sd15/style": 0.5])) { error in
+        XCTAssertThrowsError(try pipeline.components.loraBinding(for: ["sd15/style": 0.5])) { error in
             XCTAssertEqual("\(error)", "LoRa incompatible with base model: 'sd1'")
             XCTAssertTrue((error as? LoRAError)?.details?.contains("unet layer \(layer) has weight [16, 16]") == true,
                           (error as? LoRAError)?.details ?? "no details")

@@ -26,11 +26,11 @@ struct LoRACase {
             let fields = entry["request"] as! [String: Any]
             var request = GenerationRequest(prompt: fields["prompt"] as! String)
             request.negativePrompt = fields["negative_prompt"] as! String
-            request.strength = (fields["strength"] as! NSNumber).floatValue
-            request.guidanceScale = (fields["guidance_scale"] as! NSNumber).floatValue
+            request.strength = (fields["strength"] as! NSNumber).doubleValue
+            request.guidanceScale = (fields["guidance_scale"] as! NSNumber).doubleValue
             request.numInferenceSteps = (fields["num_inference_steps"] as! NSNumber).intValue
-            request.seed = (fields["seed"] as! NSNumber).uint64Value
-            request.loras = (entry["loras"] as! [String: NSNumber]).mapValues(\.floatValue)
+            request.seed = Int128((fields["seed"] as! NSNumber).int64Value)
+            request.loras = String(decoding: try JSONSerialization.data(withJSONObject: entry["loras"]!), as: UTF8.self)
             let scheduler = try SchedulerConfig.decode(try JSONSerialization.data(withJSONObject: entry["scheduler"]!))
             return LoRACase(name: entry["name"] as! String, request: request, scheduler: scheduler)
         }
@@ -40,12 +40,10 @@ struct LoRACase {
 
     /// The tiny SD1 model with LoRA ids resolved under the fixture root.
     static func pipeline(_ application: LoRAApplication = .merged, library: LoRALibrary? = nil) throws
-        -> StableDiffusionPipeline {
-        let pipeline = try StableDiffusionPipeline(
-            folder: modelFolder, modelID: "sd1",
-            loraLibrary: library ?? LoRALibrary(store: ModelStore(root: loraRoot.path)))
-        pipeline.loraApplication = application
-        return pipeline
+        -> StableDiffusionImg2ImgPipeline {
+        StableDiffusionImg2ImgPipeline(components: try StableDiffusionComponents(
+            index: ModelIndex(folder: modelFolder), modelID: "sd1",
+            loraLibrary: library ?? LoRALibrary(store: ModelStore(root: loraRoot.path)), loraApplication: application))
     }
 
     static func input() throws -> RGBImage {
@@ -53,7 +51,7 @@ struct LoRACase {
     }
 
     /// Runs the case on `pipeline` with torch's CPU generator: our image and final latents.
-    func run(on pipeline: StableDiffusionPipeline, loras: [String: Float]? = nil) throws -> (RGBImage, Tensor) {
+    func run(on pipeline: any ImageToImagePipeline, loras: String? = nil) throws -> (RGBImage, Tensor) {
         var request = self.request
         if let loras { request.loras = loras }
         var options = GenerationOptions()

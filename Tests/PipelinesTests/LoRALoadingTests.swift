@@ -16,7 +16,7 @@ final class LoRALoadingTests: XCTestCase {
             let file = LoRACase.loraRoot.appendingPathComponent("\(id)/\(LoRALibrary.defaultWeightName)")
             for name in try SafeTensorsFile(contentsOf: file).names {
                 guard let key = LoRAKey.parse(name) else { XCTFail("\(id): \(name) does not parse"); continue }
-                let layers = key.component == .unet ? pipeline.unet.layerShapes : pipeline.prompts.textEncoder.layerShapes
+                let layers = key.component == .unet ? pipeline.components.unet.layerShapes : pipeline.components.textEncoder.layerShapes
                 XCTAssertNotNil(layers[key.layer], "\(id): \(name) → \(key.component) \(key.layer), not a layer")
             }
         }
@@ -141,7 +141,7 @@ final class LoRALoadingTests: XCTestCase {
         try root.write("org/conv-shaped", ["\(stem).lora_down.weight": down.reshaped([2, 32, 1, 1]),
                                            "\(stem).lora_up.weight": up.reshaped([32, 2, 1, 1])])
         let pipeline = try LoRACase.pipeline(library: root.library())
-        let binding = try pipeline.loraBinding(for: ["org/conv-shaped": 1])
+        let binding = try pipeline.components.loraBinding(for: ["org/conv-shaped": 1])
         XCTAssertEqual(binding.unet.patches[layer]?.updates.first?.down.shape, [2, 32])
         XCTAssertEqual(binding.unet.patches[layer]?.updates.first?.up.shape, [32, 2])
     }

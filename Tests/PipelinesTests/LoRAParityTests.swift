@@ -52,7 +52,7 @@ final class LoRAParityTests: XCTestCase {
         let base = try LoRACase.named("base")
         let pipeline = try LoRACase.pipeline()
         let (without, _) = try base.run(on: pipeline)
-        let (zero, _) = try base.run(on: pipeline, loras: ["test/kohya": 0])
+        let (zero, _) = try base.run(on: pipeline, loras: #"{"test/kohya": 0}"#)
         XCTAssertEqual(try zero.pngData(), try without.pngData())
     }
 

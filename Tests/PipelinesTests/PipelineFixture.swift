@@ -25,11 +25,11 @@ struct PipelineCase {
             let fields = entry["request"] as! [String: Any]
             var request = GenerationRequest(prompt: fields["prompt"] as! String)
             request.negativePrompt = fields["negative_prompt"] as? String ?? ""
-            request.strength = (fields["strength"] as! NSNumber).floatValue
-            request.guidanceScale = (fields["guidance_scale"] as! NSNumber).floatValue
-            request.imageGuidanceScale = (fields["image_guidance_scale"] as! NSNumber).floatValue
+            request.strength = (fields["strength"] as! NSNumber).doubleValue
+            request.guidanceScale = (fields["guidance_scale"] as! NSNumber).doubleValue
+            request.imageGuidanceScale = (fields["image_guidance_scale"] as! NSNumber).doubleValue
             request.numInferenceSteps = (fields["num_inference_steps"] as! NSNumber).intValue
-            request.seed = (fields["seed"] as! NSNumber).uint64Value
+            request.seed = Int128((fields["seed"] as! NSNumber).int64Value)
             request.clipSkip = (fields["clip_skip"] as? NSNumber)?.intValue
             let schedulerJSON = try JSONSerialization.data(withJSONObject: entry["scheduler"]!)
             return PipelineCase(name: entry["name"] as! String, model: entry["model"] as! String,
@@ -44,7 +44,7 @@ struct PipelineCase {
 
     /// Runs the case with torch's CPU generator; returns our image and the dump of every stage.
     func run() throws -> (RGBImage, TensorDump) {
-        let pipeline = try StableDiffusionPipeline(folder: Fixtures.url("pipelines/models/\(model)"), modelID: model)
+        let pipeline = try PipelineLoader.load(folder: Fixtures.url("pipelines/models/\(model)"), modelID: model)
         let input = try ImageDecoder.decode(Data(contentsOf: Fixtures.url("pipelines/\(image)")))
         var options = GenerationOptions()
         options.rng = .cpu
@@ -60,6 +60,14 @@ struct PipelineCase {
 
     func expectedImage() throws -> RGBImage {
         try ImageDecoder.decode(Data(contentsOf: Fixtures.url("pipelines/\(name).png")))
+    }
+}
+
+extension ImageToImagePipeline {
+    /// `request` through the runner's rules, then this pipeline: what the CLI and the server run.
+    func generate(image: RGBImage, request: GenerationRequest,
+                  options: GenerationOptions = GenerationOptions()) throws -> [RGBImage] {
+        try generate(image: image, request: RunnerContract.resolve(request, for: profile), options: options)
     }
 }
 

@@ -8,20 +8,20 @@ import Server
 
 /// Generates an 8×8 grey image once released; reports whether it saw a cancellation.
 final class GatedBackend: ImageGenerationBackend, @unchecked Sendable {
-    let modelID = "test/gated"
-    let usesStrength = true
+    let profile = PipelineProfile(modelID: "test/gated", defaultSteps: 50, usesStrength: true)
+    var modelID: String { profile.modelID }
     private let condition = NSCondition()
     private var released = false
     private var running = 0
     private(set) var startedCount = 0
     private var cancelled = false
-    private var requests: [GenerationRequest] = []
+    private var requests: [PipelineRequest] = []
 
     /// The request of the latest generation.
-    var lastRequest: GenerationRequest? { condition.withLock { requests.last } }
+    var lastRequest: PipelineRequest? { condition.withLock { requests.last } }
 
-    func generate(image: RGBImage, request: GenerationRequest,
-                  shouldContinue: @escaping @Sendable () -> Bool) throws -> [GeneratedPicture] {
+    func generate(image: RGBImage, request: PipelineRequest,
+                  shouldContinue: @escaping @Sendable () -> Bool) throws -> [GeneratedImage] {
         condition.withLock { running += 1; startedCount += 1; requests.append(request); condition.broadcast() }
         defer { condition.withLock { running -= 1; condition.broadcast() } }
         while !condition.withLock({ released }) {
@@ -31,8 +31,8 @@ final class GatedBackend: ImageGenerationBackend, @unchecked Sendable {
             }
             usleep(2000)
         }
-        return [GeneratedPicture(image: try RGBImage(width: 8, height: 8, pixels: [UInt8](repeating: 128, count: 192)),
-                                 nsfw: false)]
+        let grey = try RGBImage(width: 8, height: 8, pixels: [UInt8](repeating: 128, count: 192))
+        return request.seeds.map { GeneratedImage(image: grey, seed: $0, nsfw: false) }
     }
 
     /// Lets every current and future generation finish.

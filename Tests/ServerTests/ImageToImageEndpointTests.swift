@@ -73,7 +73,7 @@ final class ImageToImageEndpointTests: XCTestCase {
 
         // What `img2img generate --steps 2 --strength 0.5 --guidance-scale 4 --seed 99 --rng cuda` computes: the
         // bundled model and its own safety checker, through the same service.
-        let pipeline = try StableDiffusionPipeline(folder: ServerFixtures.modelFolder, modelID: ServerFixtures.modelID)
+        let pipeline = try PipelineLoader.load(folder: ServerFixtures.modelFolder, modelID: ServerFixtures.modelID)
         let checker = try SafetyCheckerLocator.load(option: nil, modelFolder: ServerFixtures.modelFolder,
                                                     store: ModelStore(root: "/nonexistent"))
         let service = ImageToImageService(pipeline: pipeline, safetyChecker: checker)
@@ -84,7 +84,8 @@ final class ImageToImageEndpointTests: XCTestCase {
         request.seed = 99
         var options = GenerationOptions()
         options.rng = .cuda
-        let expected = try service.run(image: ImageDecoder.decode(ServerFixtures.inputPNG), request: request, options: options)[0]
+        let expected = try service.run(image: ImageDecoder.decode(ServerFixtures.inputPNG), request: service.resolve(request),
+                                       options: options)[0]
         let expectedPNG = try expected.image.pngData()
         XCTAssertEqual(served.count, expectedPNG.count, "PNG sizes differ")
         XCTAssertTrue(served == expectedPNG, "the served PNG differs from the CLI's")

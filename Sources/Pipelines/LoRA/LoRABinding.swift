@@ -63,15 +63,3 @@ public struct LoRABinding {
 struct LayerMismatch: Error {
     let text: String
 }
-
-extension StableDiffusionPipeline {
-    /// The patches for `loras` (id → strength, applied in id order), loading each LoRA through `loraLibrary`.
-    public func loraBinding(for loras: [String: Float]) throws -> LoRABinding {
-        try LoRASelection.validate(loras)
-        guard !loras.isEmpty else { return .none }
-        let loaded = try loras.sorted { $0.key < $1.key }.map { (lora: try loraLibrary.load($0.key), strength: $0.value) }
-        let layers: [LoRAComponent: [String: [Int]]] = [.unet: unet.layerShapes,
-                                                       .textEncoder: prompts.textEncoder.layerShapes]
-        return try LoRABinding.make(loaded, layers: layers, model: modelID, application: loraApplication)
-    }
-}

@@ -3,8 +3,8 @@
 // integral) and as `d.ddde±XX` otherwise; `inf`, `-inf`, `nan`.
 
 /// Formats doubles as Python's `repr` does.
-enum PythonFloatRepr {
-    static func string(_ value: Double) -> String {
+public enum PythonFloatRepr {
+    public static func string(_ value: Double) -> String {
         if value.isNaN { return "nan" }
         if value.isInfinite { return value < 0 ? "-inf" : "inf" }
         if value == 0 { return value.sign == .minus ? "-0.0" : "0.0" }

@@ -1,18 +1,9 @@
-// What a generation returns, and the options that are not part of the API request.
+// How to run a request: choices of the deployment or the command line, not of the API's caller.
 
-import Foundation
-import Images
 import Random
 import Schedulers
 
-/// One generated image with the seed that made it and the safety checker's verdict.
-public struct GeneratedImage: Sendable {
-    public let image: RGBImage
-    public let seed: UInt64
-    public let nsfw: Bool
-}
-
-/// How to run a request: choices of the deployment or the CLI, not of the API caller.
+/// Options of a `generate` call that are not part of the API request.
 public struct GenerationOptions {
     /// Which torch generator the seeds reproduce (`cuda` gives what the runner on a GPU gives).
     public var rng: RandomSource = .cuda

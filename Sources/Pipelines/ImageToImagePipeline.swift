@@ -1,0 +1,44 @@
+// The one interface of every image-to-image pipeline this engine reproduces — one type per diffusers pipeline
+// class — and the loader that picks the type a model folder's `model_index.json` names, as the runner's
+// `AutoPipelineForImage2Image` does (an SD text-to-image folder runs as img2img; an 8-channel UNet is
+// InstructPix2Pix).
+
+import Foundation
+import Images
+import Models
+
+/// An image-to-image pipeline: one type per diffusers pipeline class, all called the same way.
+public protocol ImageToImagePipeline: AnyObject {
+    /// What the runner's rules read of this pipeline (model id, default steps, whether strength is used).
+    var profile: PipelineProfile { get }
+    /// Generates `request.numImages` images from `image`, image `i` from seed `request.seeds[i]`.
+    func generate(image: RGBImage, request: PipelineRequest, options: GenerationOptions) throws -> [RGBImage]
+}
+
+/// Loads the pipeline a model folder holds.
+public enum PipelineLoader {
+    /// Pipeline classes whose folders hold the components of an SD1.x / SD2.x model.
+    static let stableDiffusionClasses: Set = ["StableDiffusionPipeline", "StableDiffusionImg2ImgPipeline",
+                                              "StableDiffusionInstructPix2PixPipeline"]
+
+    /// The pipeline for the model in `folder`; `modelID` selects the runner's per-model rules; LoRA ids resolve
+    /// through `loraLibrary`, their updates applied as `loraApplication` says.
+    public static func load(folder: URL, modelID: String, loraLibrary: LoRALibrary = LoRALibrary(),
+                            loraApplication: LoRAApplication = .merged) throws -> any ImageToImagePipeline {
+        let index = try ModelIndex(folder: folder)
+        guard stableDiffusionClasses.contains(index.className) else {
+            throw PipelineError.unsupportedModel(
+                "model_index.json names \(index.className); supported: \(stableDiffusionClasses.sorted().joined(separator: ", "))")
+        }
+        let components = try StableDiffusionComponents(index: index, modelID: modelID, loraLibrary: loraLibrary,
+                                                       loraApplication: loraApplication)
+        let (unetChannels, latentChannels) = (components.unet.config.inChannels, components.vae.config.latentChannels)
+        switch unetChannels {
+        case latentChannels: return StableDiffusionImg2ImgPipeline(components: components)
+        case 2 * latentChannels: return StableDiffusionInstructPix2PixPipeline(components: components)
+        default:
+            throw PipelineError.unsupportedModel("the UNet takes \(unetChannels) channels; expected \(latentChannels) "
+                                                 + "(img2img) or \(2 * latentChannels) (InstructPix2Pix)")
+        }
+    }
+}

@@ -1,0 +1,59 @@
+// What a generation does besides its arithmetic, kept out of the algorithm's lines: tensor dumps (named by
+// stage, with an `image<i>.` prefix when a request makes several images), the step callback (progress and
+// cancellation), each stage's model released from memory when the stage ends, and the request's LoRA patches
+// bound while their model runs.
+
+import Models
+import Tensors
+
+/// The hooks of one `generate` call.
+final class RunHooks {
+    let options: GenerationOptions
+    /// The request's LoRA patches, per component.
+    let loras: LoRABinding
+    /// The image being made (0-based).
+    private(set) var image = 0
+
+    init(options: GenerationOptions, loras: LoRABinding) {
+        self.options = options
+        self.loras = loras
+    }
+
+    /// Records `tensor` under `name` when the run is dumped.
+    func record(_ name: String, _ tensor: @autoclosure () -> Tensor) {
+        options.dump?.record(name, tensor())
+    }
+
+    /// Records a list of scalars (e.g. timesteps) when the run is dumped.
+    func record(_ name: String, values: [Float]) {
+        options.dump?.record(name, values: values)
+    }
+
+    /// Makes `body` the work of image `index` of `count`, then clears the dump prefix.
+    func forEachImage<T>(_ count: Int, _ body: (Int) throws -> T) rethrows -> [T] {
+        defer { options.dump?.setPrefix("") }
+        return try (0..<count).map { index in
+            image = index
+            if count > 1 { options.dump?.setPrefix("image\(index).") }
+            return try body(index)
+        }
+    }
+
+    /// Runs one stage of the pipeline on `model` with `patches` bound, then lets the model's mapped weights
+    /// leave the resident set: F16 weights are read in place from their files, so each model is resident only
+    /// while its stage runs (the next stage maps its pages back from the page cache). The kernels' kept
+    /// scratch goes too.
+    func stage<T>(_ model: CheckpointBacked, patches: LayerPatches? = nil, _ body: () throws -> T) rethrows -> T {
+        defer {
+            model.releaseResidentWeights()
+            KeptScratch.releaseAll()
+        }
+        guard let patches else { return try body() }
+        return try patches.bind(body)
+    }
+
+    /// Reports a finished denoising step; throws `PipelineError.cancelled` when the step callback says stop.
+    func finished(_ step: DenoisingStep) throws {
+        if let onStep = options.onStep, !onStep(image, step) { throw PipelineError.cancelled }
+    }
+}

@@ -1,0 +1,56 @@
+// The components of an SD1.x / SD2.x model folder as `model_index.json` lists them — tokenizer, text encoder,
+// UNet, VAE, scheduler config — shared by the SD img2img and InstructPix2Pix pipelines, with the request's
+// LoRAs found in a library and fitted to the UNet's and text encoder's layers.
+
+import Foundation
+import Models
+import Schedulers
+import Tokenizers
+
+/// The loaded components of a Stable Diffusion (1.x / 2.x) model folder.
+public final class StableDiffusionComponents {
+    /// The id the runner's per-model rules key on.
+    public let modelID: String
+    public let index: ModelIndex
+    public let tokenizer: CLIPTokenizer
+    public let textEncoder: CLIPTextModel
+    public let unet: UNet2DConditionModel
+    public let vae: AutoencoderKL
+    public let schedulerConfig: SchedulerConfig
+    public let imageProcessor: VaeImageProcessor
+    /// Where the request's LoRA ids are found, and the LoRAs kept loaded.
+    public let loraLibrary: LoRALibrary
+    /// How LoRA updates are applied (see `LoRAApplication`).
+    public let loraApplication: LoRAApplication
+
+    /// Loads each component from its folder; LoRA ids resolve through `loraLibrary`, their updates applied as
+    /// `loraApplication` says.
+    public init(index: ModelIndex, modelID: String, loraLibrary: LoRALibrary = LoRALibrary(),
+                loraApplication: LoRAApplication = .merged) throws {
+        self.modelID = modelID
+        self.index = index
+        self.loraLibrary = loraLibrary
+        self.loraApplication = loraApplication
+        tokenizer = try CLIPTokenizer(directory: index.folder(of: "tokenizer", classes: ["CLIPTokenizer", "CLIPTokenizerFast"]))
+        textEncoder = try CLIPTextModel(directory: index.folder(of: "text_encoder", classes: ["CLIPTextModel"]))
+        unet = try UNet2DConditionModel(directory: index.folder(of: "unet", classes: ["UNet2DConditionModel"]))
+        vae = try AutoencoderKL(directory: index.folder(of: "vae", classes: ["AutoencoderKL"]))
+        // Any class: the runner or the caller may swap it (`GenerationOptions`), so it is checked when a run makes one.
+        schedulerConfig = try SchedulerConfig.load(index.folder(of: "scheduler").appendingPathComponent("scheduler_config.json"))
+        imageProcessor = VaeImageProcessor(scaleFactor: 1 << (vae.config.blockOutChannels.count - 1))
+        // Loading read the files' headers and widened what is not kept as F16: none of it is needed resident.
+        models.forEach { $0.releaseResidentWeights() }
+    }
+
+    /// The checkpoint-backed models, in pipeline order.
+    public var models: [CheckpointBacked] { [textEncoder, unet, vae] }
+
+    /// The patches for `loras` (id → strength, applied in id order), loading each LoRA through `loraLibrary`.
+    public func loraBinding(for loras: [String: Float]) throws -> LoRABinding {
+        try LoRASelection.validate(loras)
+        guard !loras.isEmpty else { return .none }
+        let loaded = try loras.sorted { $0.key < $1.key }.map { (lora: try loraLibrary.load($0.key), strength: $0.value) }
+        let layers: [LoRAComponent: [String: [Int]]] = [.unet: unet.layerShapes, .textEncoder: textEncoder.layerShapes]
+        return try LoRABinding.make(loaded, layers: layers, model: modelID, application: loraApplication)
+    }
+}

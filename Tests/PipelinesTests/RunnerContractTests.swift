@@ -1,0 +1,141 @@
+import Foundation
+import Images
+import Pipelines
+import TestSupport
+import XCTest
+
+/// The runner's rules (`RunnerContract`): per-model overrides, defaults, seeds, refusals in its order and words;
+/// and what a pipeline refuses or cancels itself.
+final class RunnerContractTests: XCTestCase {
+    let img2img = PipelineProfile(modelID: "org/model", defaultSteps: 50, usesStrength: true)
+    let turbo = PipelineProfile(modelID: "stabilityai/sd-turbo", defaultSteps: 50, usesStrength: true)
+    let pix2pix = PipelineProfile(modelID: "timbrooks/instruct-pix2pix", defaultSteps: 100, usesStrength: false)
+
+    func resolve(_ request: GenerationRequest, _ model: PipelineProfile) throws(RequestRefusal) -> PipelineRequest {
+        try RunnerContract.resolve(request, for: model, drawSeed: { 1234 })
+    }
+
+    func refusal(_ request: GenerationRequest, _ model: PipelineProfile) -> String? {
+        do { _ = try resolve(request, model); return nil } catch { return error.message }
+    }
+
+    func testTurboModelsForceGuidanceZeroAndAtLeastOneStep() throws {
+        var request = GenerationRequest(prompt: "x")
+        request.numInferenceSteps = 4
+        request.strength = 0.1
+        request.guidanceScale = 7
+        let adjusted = try resolve(request, turbo)
+        XCTAssertEqual(adjusted.guidanceScale, 0)
+        XCTAssertEqual(adjusted.strength, 0.25)
+        XCTAssertEqual(try resolve(request, img2img).guidanceScale, 7)
+        XCTAssertEqual(try resolve(request, img2img).strength, 0.1)
+        request.numInferenceSteps = 0
+        let defaulted = try resolve(request, turbo)
+        XCTAssertEqual(defaulted.strength, 0.1, "strength is raised only when the request gave the steps")
+        XCTAssertEqual(defaulted.steps, 50)
+    }
+
+    func testStepsBelowOneMeanThePipelineDefault() throws {
+        var request = GenerationRequest(prompt: "x")
+        request.numInferenceSteps = 0
+        XCTAssertEqual(try resolve(request, img2img).steps, 50)
+        request.numInferenceSteps = -3
+        XCTAssertEqual(try resolve(request, pix2pix).steps, 100)
+    }
+
+    func testInstructPix2PixModelGetsEulerAncestral() throws {
+        let request = GenerationRequest(prompt: "x")
+        XCTAssertEqual(try resolve(request, pix2pix).schedulerClass, "EulerAncestralDiscreteScheduler")
+        XCTAssertNil(try resolve(request, turbo).schedulerClass)
+    }
+
+    func testImagesHaveConsecutiveSeedsAndAnAbsentSeedIsDrawn() throws {
+        var request = GenerationRequest(prompt: "x")
+        request.numImagesPerPrompt = 3
+        XCTAssertEqual(try resolve(request, img2img).seeds, [1234, 1235, 1236])
+        request.seed = -2
+        XCTAssertEqual(try resolve(request, img2img).seeds, [-2, -1, 0])
+        for _ in 0..<20 {
+            XCTAssertTrue((0...Int128(UInt32.max)).contains(RunnerContract.randomSeed()))
+        }
+    }
+
+    func testRefusalsComeInTheRunnersOrderAndWords() {
+        var request = GenerationRequest(prompt: "x")
+        request.strength = 1.5
+        request.loras = "{not json"
+        request.seed = Int128(UInt64.max)
+        request.numImagesPerPrompt = 2
+        XCTAssertEqual(refusal(request, img2img), "Image-to-image pipeline error.", "the seed overflows torch first")
+        request.seed = 0
+        XCTAssertEqual(refusal(request, img2img)?.hasPrefix("Unable to parse '{not json' as JSON"), true,
+                       refusal(request, img2img) ?? "accepted")
+        XCTAssertEqual(refusal(request, img2img)?.hasSuffix("."), true)
+        request.loras = #"{"a/b": 0.5}"#
+        XCTAssertEqual(refusal(request, img2img),
+                       "Error during model execution: The value of strength should in [0.0, 1.0] but is 1.5.")
+        request.strength = .nan
+        XCTAssertEqual(refusal(request, img2img), "Error during model execution: cannot convert float NaN to integer.")
+    }
+
+    func testInstructPix2PixTakesNoStrength() throws {
+        var request = GenerationRequest(prompt: "x")
+        request.strength = 7
+        XCTAssertNil(refusal(request, pix2pix))
+        XCTAssertNotNil(refusal(request, img2img))
+    }
+
+    func testARequestForNoImageResolvesBeforeAnyCheck() throws {
+        var request = GenerationRequest(prompt: "x")
+        request.numImagesPerPrompt = 0
+        request.strength = 2
+        request.seed = Int128(UInt64.max) + 1
+        XCTAssertEqual(try resolve(request, img2img).seeds, [])
+    }
+
+    func testNonFiniteGuidanceAndNegativeClipSkipAreRefused() {
+        var request = GenerationRequest(prompt: "x")
+        request.guidanceScale = .infinity
+        XCTAssertEqual(refusal(request, img2img), "Error during model execution: guidance scales must be finite numbers.")
+        XCTAssertNil(refusal(request, turbo), "turbo replaces the guidance scale by 0 first")
+        request.guidanceScale = 7.5
+        request.clipSkip = -1
+        XCTAssertEqual(refusal(request, img2img), "Error during model execution: clip_skip must be ≥ 0, got -1.")
+    }
+
+    func testLorasAreParsedOnce() throws {
+        var request = GenerationRequest(prompt: "x")
+        request.loras = #"{"org/style": "0.5", "org/other": true}"#
+        XCTAssertEqual(try resolve(request, img2img).loras, ["org/style": 0.5, "org/other": 1])
+        request.loras = #"{"org/style": -1}"#
+        XCTAssertEqual(refusal(request, img2img)?.hasSuffix("."), true)
+    }
+
+    func testStrengthTooLowForTheStepsIsAnError() throws {
+        let pipeline = try PipelineLoader.load(folder: Fixtures.url("pipelines/models/sd1"), modelID: "sd1")
+        let input = try ImageDecoder.decode(Data(contentsOf: Fixtures.url("pipelines/inputs/square.png")))
+        var request = GenerationRequest(prompt: "x")
+        request.numInferenceSteps = 4
+        request.strength = 0.1
+        // (PNDM would still run one step: with skip_prk_steps it has steps + 1 timesteps, as in diffusers.)
+        var options = GenerationOptions()
+        options.schedulerOverride = "EulerDiscreteScheduler"
+        XCTAssertThrowsError(try pipeline.generate(image: input, request: request, options: options)) {
+            XCTAssertTrue("\($0)".contains("leaves no denoising step"), "\($0)")
+        }
+    }
+
+    func testReturningFalseFromOnStepCancelsAtTheNextStep() throws {
+        let pipeline = try PipelineLoader.load(folder: Fixtures.url("pipelines/models/sd1"), modelID: "sd1")
+        let input = try ImageDecoder.decode(Data(contentsOf: Fixtures.url("pipelines/inputs/square.png")))
+        var request = GenerationRequest(prompt: "x")
+        request.numInferenceSteps = 6
+        var options = GenerationOptions()
+        var seen = 0
+        options.onStep = { _, _ in seen += 1; return seen < 2 }
+        XCTAssertThrowsError(try pipeline.generate(image: input, request: request, options: options)) {
+            XCTAssertEqual($0 as? PipelineError, .cancelled)
+        }
+        XCTAssertEqual(seen, 2)
+    }
+}
