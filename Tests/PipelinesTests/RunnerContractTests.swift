@@ -125,6 +125,22 @@ final class RunnerContractTests: XCTestCase {
         }
     }
 
+    func testStepsKeptAreComputedInPythonsFloatArithmetic() throws {
+        // int(100 * 0.29) is 28 in Python (28.999999999999996); in Float the product rounds to 29.
+        let pipeline = try PipelineLoader.load(folder: Fixtures.url("pipelines/models/sd1"), modelID: "sd1")
+        let input = try ImageDecoder.decode(Data(contentsOf: Fixtures.url("pipelines/inputs/square.png")))
+        var request = GenerationRequest(prompt: "x")
+        request.numInferenceSteps = 100
+        request.strength = 0.29
+        request.guidanceScale = 0
+        var options = GenerationOptions()
+        options.schedulerOverride = "EulerDiscreteScheduler"
+        var count = 0
+        options.onStep = { _, step in count = step.count; return false }
+        XCTAssertThrowsError(try pipeline.generate(image: input, request: request, options: options))
+        XCTAssertEqual(count, 28)
+    }
+
     func testReturningFalseFromOnStepCancelsAtTheNextStep() throws {
         let pipeline = try PipelineLoader.load(folder: Fixtures.url("pipelines/models/sd1"), modelID: "sd1")
         let input = try ImageDecoder.decode(Data(contentsOf: Fixtures.url("pipelines/inputs/square.png")))
