@@ -14,15 +14,6 @@ let only: String? = CommandLine.arguments.firstIndex(of: "--only").flatMap {
 func wanted(_ label: String) -> Bool { only.map { label.contains($0) } ?? true }
 let repetitions = quick ? 2 : 5
 
-/// Process CPU time (user + system, all threads) in seconds: on a shared machine it moves far less than wall
-/// time, since our threads never spin while waiting.
-func cpuSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-}
-
 /// The least CPU time of the last `medianSeconds` call's runs.
 nonisolated(unsafe) var lastBestCPUSeconds = 0.0
 
@@ -33,21 +24,13 @@ func medianSeconds(_ body: () -> Void) -> Double {
     var times: [Double] = []
     var cpu = Double.infinity
     for _ in 0..<repetitions {
-        let start = DispatchTime.now().uptimeNanoseconds, cpuStart = cpuSeconds()
+        let start = DispatchTime.now().uptimeNanoseconds, cpuStart = ProcessMeasurement.cpuSeconds()
         body()
         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        cpu = min(cpu, cpuSeconds() - cpuStart)
+        cpu = min(cpu, ProcessMeasurement.cpuSeconds() - cpuStart)
     }
     lastBestCPUSeconds = cpu
     return times.sorted()[times.count / 2]
-}
-
-/// The process's peak resident set (VmHWM) in bytes.
-func peakResidentBytes() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-          let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-    return kilobytes * 1024
 }
 
 func random(_ shape: [Int], seed: UInt64) -> Tensor {
@@ -73,9 +56,9 @@ let tokens = 4096, heads = 8, headDim = 40
 let q = random([1, tokens, heads * headDim], seed: 1), k = random([1, tokens, heads * headDim], seed: 2)
 let v = random([1, tokens, heads * headDim], seed: 3)
 let outputBytes = tokens * heads * headDim * 4
-let before = peakResidentBytes()
+let before = ProcessMeasurement.peakResidentBytes()
 _ = Attention.scaledDotProduct(query: q, key: k, value: v, heads: heads)
-let extra = peakResidentBytes() - before - outputBytes
+let extra = ProcessMeasurement.peakResidentBytes() - before - outputBytes
 print("attention 4096×4096, 8 heads × 40: peak extra memory \(max(extra, 0) / 1024) KiB beyond its output "
       + "(an N×N score matrix per head would be \(tokens * tokens * 4 / 1_048_576) MiB)")
 print("threads: \(parallelWorkerCount) workers, OpenBLAS \(BLASThreads.count)\n")

@@ -44,10 +44,10 @@ struct BenchLoRACommand: ParsableCommand {
         let bindings = try LoRAApplication.allCases.map {
             try LoRABinding.make([(lora, 1)], layers: [.unet: unet.layerShapes], model: "bench", application: $0)
         }
-        let rssBefore = residentBytes()
+        let rssBefore = ProcessMeasurement.residentBytes()
         let firstMerged = timed { bindings[1].unet.bind(forward) }
         print(String(format: "merged: first forward (merging) %.2f s (CPU %.2f s); resident +%@", firstMerged.seconds,
-                     firstMerged.cpu, megabytes(residentBytes() - rssBefore)))
+                     firstMerged.cpu, megabytes(ProcessMeasurement.residentBytes() - rssBefore)))
         // Interleaved rounds, best of each: steadier on a machine shared with other work.
         let runs: [(String, () -> Void)] = [("plain", forward), ("runtime", { bindings[0].unet.bind(forward) }),
                                             ("merged", { bindings[1].unet.bind(forward) })]
@@ -92,24 +92,11 @@ struct BenchLoRACommand: ParsableCommand {
 
     /// The result, wall seconds and process CPU seconds (all threads; steadier on a shared machine).
     func timed<R>(_ body: () throws -> R) rethrows -> (value: R, seconds: Double, cpu: Double) {
-        let (start, cpuStart) = (DispatchTime.now(), cpuSeconds())
+        let (start, cpuStart) = (DispatchTime.now(), ProcessMeasurement.cpuSeconds())
         let value = try body()
-        return (value, Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9, cpuSeconds() - cpuStart)
-    }
-
-    func cpuSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        return (value, Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9,
+                ProcessMeasurement.cpuSeconds() - cpuStart)
     }
 
     func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
-
-    /// VmRSS of this process in bytes.
-    func residentBytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kilobytes * 1024
-    }
 }

@@ -37,16 +37,16 @@ enum BenchProbe {
     /// Runs `body` `warmups` times untimed, then `repeats` times (the FLOPs of the first timed run are kept),
     /// with the stage's peak memory.
     static func measure(_ name: String, repeats: Int, warmups: Int = 0, _ body: () -> Void) -> BenchResult {
-        resetPeakResident()
+        ProcessMeasurement.resetPeakResident()
         for _ in 0..<warmups { body() }
         var times: [Double] = [], cpu: [Double] = []
         var flops = 0.0
         var kernels: [BenchKernel] = []
         for run in 0..<max(1, repeats) {
-            let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUSeconds()
+            let start = DispatchTime.now().uptimeNanoseconds, cpuStart = ProcessMeasurement.cpuSeconds()
             let profile = KernelProfile.measure(body)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            cpu.append(processCPUSeconds() - cpuStart)
+            cpu.append(ProcessMeasurement.cpuSeconds() - cpuStart)
             if run == 0 {
                 flops = profile.flops
                 kernels = profile.entries.map {
@@ -55,7 +55,7 @@ enum BenchProbe {
             }
         }
         return BenchResult(name: name, seconds: times, cpuSeconds: cpu, flops: flops,
-                           peakResidentBytes: peakResidentBytes(), kernels: kernels)
+                           peakResidentBytes: ProcessMeasurement.peakResidentBytes(), kernels: kernels)
     }
 
     /// GFLOP/s of a row-major sgemm at the SD UNet's 3×3-conv shape (M 320, N 4096, K 2880), best of `repeats`.
@@ -77,27 +77,6 @@ enum BenchProbe {
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         return 2 * Double(m * n * k) / best / 1e9
-    }
-
-    /// User + system CPU time of the whole process so far, in seconds.
-    static func processCPUSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-    }
-
-    /// Peak resident set so far (VmHWM), in bytes; 0 where /proc is unavailable.
-    static func peakResidentBytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kilobytes * 1024
-    }
-
-    /// Restarts VmHWM from the current resident set (Linux: "5" into /proc/self/clear_refs); no-op elsewhere.
-    static func resetPeakResident() {
-        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
     }
 }
 

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import SafeTensors
+import Tensors
 
 /// Prints per-tensor differences between two safetensors files.
 struct CompareCommand: ParsableCommand {
@@ -23,14 +24,8 @@ struct CompareCommand: ParsableCommand {
                 print("\(name): shape \(x.shape) vs \(y.shape)")
                 continue
             }
-            let (xs, ys) = (x.scalars, y.scalars)
-            var maxAbs: Float = 0, magnitude: Float = 0
-            for i in xs.indices {
-                maxAbs = max(maxAbs, abs(xs[i] - ys[i]))
-                magnitude = max(magnitude, abs(ys[i]))
-            }
-            let relative = magnitude > 0 ? maxAbs / magnitude : maxAbs
-            print(String(format: "%@  max abs %.3e  relative %.3e  %@", name, maxAbs, relative, "\(x.shape)"))
+            print(String(format: "%@  max abs %.3e  relative %.3e  %@", name, maxAbsoluteDifference(x, y),
+                         relativeError(x, y), "\(x.shape)"))
         }
         for name in a.names where !shared.contains(name) { print("\(name): only in \(first)") }
         for name in b.names where !shared.contains(name) { print("\(name): only in \(second)") }

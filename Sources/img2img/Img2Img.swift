@@ -1,4 +1,7 @@
-// The `img2img` command-line tool: one subcommand per file in this folder.
+// The `img2img` command-line tool: one subcommand per file in this folder. The commands a user of the engine
+// runs come first in `--help`; the tools for developing it (benchmarks, weight synthesis, UNet parity probes)
+// are listed apart, in the same binary, because the benchmarks and scripts call them as `img2img bench`,
+// `img2img weights synth`.
 
 import ArgumentParser
 
@@ -8,7 +11,10 @@ struct Img2Img: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "img2img",
         abstract: "A CPU reference engine for Stable Diffusion image-to-image.",
-        subcommands: [GenerateCommand.self, SafetyCheckCommand.self, CompareCommand.self, TokenizeCommand.self,
-                      InspectCommand.self, ParityUNetCommand.self, BenchLoRACommand.self, ServeCommand.self,
-                      BenchCommand.self, WeightsCommand.self])
+        subcommands: [GenerateCommand.self, ServeCommand.self, SafetyCheckCommand.self, CompareCommand.self,
+                      TokenizeCommand.self, InspectCommand.self],
+        groupedSubcommands: [
+            CommandGroup(name: "Developer tools", subcommands: [BenchCommand.self, BenchLoRACommand.self,
+                                                                ParityUNetCommand.self, WeightsCommand.self]),
+        ])
 }

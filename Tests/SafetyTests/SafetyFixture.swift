@@ -67,12 +67,6 @@ enum SafetyFixture {
     }
 }
 
-/// max |a − b| over all elements (infinity for different shapes).
-func maxAbsoluteDifference(_ a: Tensor, _ b: Tensor) -> Float {
-    guard a.shape == b.shape else { return .infinity }
-    return zip(a.scalars, b.scalars).reduce(0) { max($0, abs($1.0 - $1.1)) }
-}
-
 /// Rows `[B, C, H, W]` → every `step`-th row and column, as the fixture stores `pixel_values[:, :, ::16, ::16]`.
 func subsampled(_ x: Tensor, step: Int) -> Tensor {
     let (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
