@@ -111,9 +111,14 @@ final class RunnerContractTests: XCTestCase {
         XCTAssertEqual(refusal(request, img2img)?.hasSuffix("."), true)
     }
 
+    /// The tiny SD1 test model and the square test image.
+    func tinyModelAndImage() throws -> (any ImageToImagePipeline, RGBImage) {
+        (try PipelineLoader.load(folder: Fixtures.url("pipelines/models/sd1"), modelID: "sd1"),
+         try ImageDecoder.decode(Data(contentsOf: Fixtures.url("pipelines/inputs/square.png"))))
+    }
+
     func testStrengthTooLowForTheStepsIsAnError() throws {
-        let pipeline = try PipelineLoader.load(folder: Fixtures.url("pipelines/models/sd1"), modelID: "sd1")
-        let input = try ImageDecoder.decode(Data(contentsOf: Fixtures.url("pipelines/inputs/square.png")))
+        let (pipeline, input) = try tinyModelAndImage()
         var request = GenerationRequest(prompt: "x")
         request.numInferenceSteps = 4
         request.strength = 0.1
@@ -127,8 +132,7 @@ final class RunnerContractTests: XCTestCase {
 
     func testStepsKeptAreComputedInPythonsFloatArithmetic() throws {
         // int(100 * 0.29) is 28 in Python (28.999999999999996); in Float the product rounds to 29.
-        let pipeline = try PipelineLoader.load(folder: Fixtures.url("pipelines/models/sd1"), modelID: "sd1")
-        let input = try ImageDecoder.decode(Data(contentsOf: Fixtures.url("pipelines/inputs/square.png")))
+        let (pipeline, input) = try tinyModelAndImage()
         var request = GenerationRequest(prompt: "x")
         request.numInferenceSteps = 100
         request.strength = 0.29
@@ -142,8 +146,7 @@ final class RunnerContractTests: XCTestCase {
     }
 
     func testReturningFalseFromOnStepCancelsAtTheNextStep() throws {
-        let pipeline = try PipelineLoader.load(folder: Fixtures.url("pipelines/models/sd1"), modelID: "sd1")
-        let input = try ImageDecoder.decode(Data(contentsOf: Fixtures.url("pipelines/inputs/square.png")))
+        let (pipeline, input) = try tinyModelAndImage()
         var request = GenerationRequest(prompt: "x")
         request.numInferenceSteps = 6
         var options = GenerationOptions()
