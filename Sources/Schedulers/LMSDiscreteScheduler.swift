@@ -14,67 +14,51 @@ public final class LMSDiscreteScheduler: Scheduler {
     public static let className = "LMSDiscreteScheduler"
     public let config: SchedulerConfig
     public let order = 1
-    public private(set) var timesteps: [Float] = []
+    /// The inference timesteps (`scheduler.timesteps`).
+    public var timesteps: [Float] { sigmaSchedule.timesteps }
     /// The noise levels of the schedule plus the final 0 (`scheduler.sigmas`, float32).
-    public private(set) var sigmas: [Float] = []
+    public var sigmas: [Float] { sigmaSchedule.sigmas }
     /// The training noise schedule.
-    public let schedule: NoiseSchedule
+    public var schedule: NoiseSchedule { sigmaSchedule.noiseSchedule }
+    /// The standard deviation of the initial noise: σ_max, or √(σ_max² + 1) for `leading` spacing.
+    public var initNoiseSigma: Float { sigmaSchedule.initNoiseSigma }
     /// `order` of `step`: how many past derivatives the multistep update combines (diffusers' default 4).
     public var multistepOrder = 4
 
-    let numTrainTimesteps: Int
-    let spacing: TimestepSpacing
-    let stepsOffset: Int
     let predictionType: PredictionType
-    let sigmaRamp: SigmaRamp
-    private var index = StepIndex()
+    private var sigmaSchedule: SigmaSchedule
     /// `derivatives`: the most recent first-order derivatives, oldest first.
     private var derivatives: [Tensor] = []
 
     /// Builds the scheduler from a config, with `LMSDiscreteScheduler.__init__`'s defaults for absent fields;
-    /// like diffusers, it starts with the full `num_train_timesteps` schedule set.
+    /// like diffusers, it starts with the full `num_train_timesteps` schedule set. Its Karras ramp ignores
+    /// `sigma_min` / `sigma_max`.
     public init(config: SchedulerConfig) throws {
         let name = LMSDiscreteScheduler.className
         self.config = config
-        schedule = try NoiseSchedule(config: config, scheduler: name, readsZeroSNRRescale: false)
-        numTrainTimesteps = schedule.alphasCumprod.count
-        spacing = try parseOption(config.timestepSpacing ?? "linspace", field: "timestep_spacing", scheduler: name)
-        stepsOffset = config.stepsOffset ?? 0
+        let noiseSchedule = try NoiseSchedule(config: config, scheduler: name, readsZeroSNRRescale: false)
         predictionType = try parseOption(config.predictionType ?? "epsilon", field: "prediction_type", scheduler: name,
                                          supported: [.epsilon, .vPrediction, .sample])
-        sigmaRamp = try SigmaRamp(config: config, scheduler: name, karrasReadsBounds: false)
-        try setTimesteps(numTrainTimesteps)
+        let ramp = try SigmaRamp(config: config, scheduler: name, karrasReadsBounds: false)
+        sigmaSchedule = try SigmaSchedule(config: config, scheduler: name, form: .varianceExploding,
+                                          noiseSchedule: noiseSchedule, ramp: ramp)
+        try setTimesteps(sigmaSchedule.numTrainTimesteps)
     }
 
-    /// The standard deviation of the initial noise: σ_max, or √(σ_max² + 1) for `leading` spacing.
-    public var initNoiseSigma: Float { SigmaSchedules.initNoiseSigma(sigmas: sigmas, spacing: spacing) }
-
     public func setTimesteps(_ steps: Int) throws {
-        guard steps >= 1 else {
-            throw SchedulerError.invalidSteps(steps, reason: "LMSDiscreteScheduler needs at least 1 step")
-        }
-        let (stepSigmas, stepTimesteps) = sigmaRamp.stepSchedule(steps: steps, spacing: spacing,
-                                                                 stepsOffset: stepsOffset, noiseSchedule: schedule)
-        sigmas = stepSigmas.map { Float($0) } + [0]
-        timesteps = stepTimesteps.map { Float($0) }
-        index.reset()
+        try sigmaSchedule.setTimesteps(steps, scheduler: LMSDiscreteScheduler.className)
         derivatives = []
     }
 
-    public func setBeginIndex(_ index: Int) { self.index.begin = index }
+    public func setBeginIndex(_ index: Int) { sigmaSchedule.setBeginIndex(index) }
 
-    /// x / √(σ² + 1); a timestep outside the schedule (without a begin index) returns the sample unscaled and
-    /// the following `step` throws.
     public func scaleModelInput(_ sample: Tensor, timestep: Float) -> Tensor {
-        index.scaledModelInput(sample, timestep: timestep, timesteps: timesteps, sigmas: sigmas)
+        sigmaSchedule.scaleModelInput(sample, timestep: timestep)
     }
 
     public func step(modelOutput: Tensor, timestep: Float, sample: Tensor, generator: RandomGenerator?) throws -> Tensor {
         let name = LMSDiscreteScheduler.className
-        guard let stepIndex = index.resolve(timestep, timesteps: timesteps), stepIndex + 1 < sigmas.count else {
-            throw SchedulerError.invalidTimestep(scheduler: name, timestep: timestep,
-                                                 reason: "is not in the inference schedule")
-        }
+        let stepIndex = try sigmaSchedule.stepIndex(for: timestep, scheduler: name)
         let sigma = sigmas[stepIndex]
         let predictedOriginal = predictionType.originalSample(modelOutput: modelOutput, sample: sample, sigma: sigma)
         derivatives.append((sample - predictedOriginal).mapped { $0 / sigma })
@@ -90,13 +74,12 @@ public final class LMSDiscreteScheduler: Scheduler {
             let term = derivative * Float(coefficient)
             sum = sum.map { $0 + term } ?? term
         }
-        index.step = stepIndex + 1
+        sigmaSchedule.advance()
         return sum.map { sample + $0 } ?? sample
     }
 
     public func addNoise(original: Tensor, noise: Tensor, timestep: Float) -> Tensor {
-        guard let sigma = index.noiseSigma(timestep, timesteps: timesteps, sigmas: sigmas) else { return original }
-        return original + noise * sigma
+        sigmaSchedule.addNoise(original, noise: noise, timestep: timestep)
     }
 
     // MARK: - Coefficients
