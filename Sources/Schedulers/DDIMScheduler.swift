@@ -93,6 +93,6 @@ public final class DDIMScheduler: Scheduler {
     }
 
     public func addNoise(original: Tensor, noise: Tensor, timestep: Float) -> Tensor {
-        addNoiseByAlphaCumprod(original: original, noise: noise, timestep: timestep, schedule: schedule)
+        schedule.addNoise(original, noise: noise, timestep: timestep)
     }
 }

@@ -25,36 +25,32 @@ public final class DPMSolverMultistepScheduler: Scheduler {
 
     public let config: SchedulerConfig
     public let order = 1
-    public let initNoiseSigma: Float = 1
+    /// The standard deviation of the initial noise (1: the sample is variance-preserving).
+    public var initNoiseSigma: Float { sigmaSchedule.initNoiseSigma }
     /// The inference timesteps (before `setTimesteps`: all training timesteps, descending).
-    public private(set) var timesteps: [Float]
+    public var timesteps: [Float] { sigmaSchedule.timesteps }
     /// The noise level σ of each timestep, plus the final one (`sigmas` in diffusers).
-    public private(set) var sigmas: [Float]
+    public var sigmas: [Float] { sigmaSchedule.sigmas }
     /// The index of the next `step` (nil until the first step).
-    public var stepIndex: Int? { index.step }
+    public var stepIndex: Int? { sigmaSchedule.index.step }
     /// The index the first `step` starts at, set by img2img (`set_begin_index`).
-    public var beginIndex: Int? { index.begin }
+    public var beginIndex: Int? { sigmaSchedule.index.begin }
     /// The training noise schedule (alphas_cumprod[-1] is 2⁻²⁴ under `rescale_betas_zero_snr`).
-    public let schedule: NoiseSchedule
+    public var schedule: NoiseSchedule { sigmaSchedule.noiseSchedule }
 
     let algorithm: Algorithm
     let solverOrder: Int
     let solverType: SolverType
     let predictionType: PredictionType
-    let sigmaRamp: SigmaRamp
-    let timestepSpacing: TimestepSpacing
     let finalSigmasType: FinalSigmaType
     let thresholding: DynamicThresholding?
     let lowerOrderFinal: Bool
     let eulerAtFinal: Bool
-    let stepsOffset: Int
     let lambdaMinClipped: Float
     /// Whether Karras / Lu timesteps are rounded before the cast (not for `squaredcos_cap_v2`, as diffusers).
     let roundsRampTimesteps: Bool
-    let trainSigmas: [Float]
-    private var inferenceSteps: Int?
+    private var sigmaSchedule: SigmaSchedule
     private var history: ModelOutputHistory
-    private var index = StepIndex(missingTimestepIsLast: true)
 
     /// Builds the scheduler, applying this class's defaults to absent fields; unsupported values throw.
     public init(config: SchedulerConfig) throws {
@@ -78,9 +74,7 @@ public final class DPMSolverMultistepScheduler: Scheduler {
             throw SchedulerError.unsupported(scheduler: name, field: "variance_type", value: variance,
                                              supported: "null")
         }
-        sigmaRamp = try SigmaRamp(config: config, scheduler: name, allowsLuLambdas: true, hasFlowOptions: true)
-        timestepSpacing = try parseOption(config.timestepSpacing ?? "linspace", field: "timestep_spacing",
-                                          scheduler: name)
+        let ramp = try SigmaRamp(config: config, scheduler: name, allowsLuLambdas: true, hasFlowOptions: true)
         finalSigmasType = try parseOption(config.finalSigmasType ?? "zero", field: "final_sigmas_type", scheduler: name)
         if !algorithm.predictsData && finalSigmasType == .zero {
             throw SchedulerError.unsupported(scheduler: name, field: "final_sigmas_type", value: "zero",
@@ -89,66 +83,43 @@ public final class DPMSolverMultistepScheduler: Scheduler {
         thresholding = try DynamicThresholding.configured(by: config, scheduler: name)
         lowerOrderFinal = config.lowerOrderFinal ?? true
         eulerAtFinal = config.eulerAtFinal ?? false
-        stepsOffset = config.stepsOffset ?? 0
         lambdaMinClipped = Float(config.lambdaMinClipped ?? -Double.infinity)
         roundsRampTimesteps = config.betaSchedule != BetaSchedule.squaredcosCapV2.rawValue
-
-        schedule = try NoiseSchedule(config: config, scheduler: name).withFiniteTerminalSigma()
-        trainSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
-        timesteps = (0..<trainSigmas.count).reversed().map { Float($0) }
-        sigmas = trainSigmas
+        sigmaSchedule = try SigmaSchedule(config: config, scheduler: name, form: .variancePreserving,
+                                          noiseSchedule: NoiseSchedule(config: config, scheduler: name)
+                                              .withFiniteTerminalSigma(),
+                                          ramp: ramp, missingTimestepIsLast: true)
         history = ModelOutputHistory(order: solverOrder)
     }
 
     /// `set_timesteps(num_inference_steps)`.
     public func setTimesteps(_ steps: Int) throws {
         guard steps >= 1 else { throw SchedulerError.invalidSteps(steps, reason: "at least 1 step is needed") }
-        let trainSteps = trainSigmas.count
-        var newSigmas: [Double]
-        if sigmaRamp.kind == .interpolated {
-            timesteps = timestepSpacing.solverTimesteps(steps: steps, numTrainTimesteps: trainSteps,
-                                                        lastTimestep: trainSteps - clippedIndex(),
-                                                        stepsOffset: stepsOffset).map { Float($0) }
-            newSigmas = SigmaSchedules.sigmas(at: timesteps, trainingSigmas: trainSigmas)
-        } else {
-            // `sigma_min` / `sigma_max` are not DPM-Solver parameters, but diffusers keeps them from a foreign
-            // config and uses them (SigmaRamp reads them).
-            let ramp = sigmaRamp.schedule(interpolated: trainSigmas.reversed().map(Double.init), timesteps: [],
-                                          logSigmas: SigmaSchedules.logSigmas(trainSigmas), count: steps)
-            newSigmas = ramp.sigmas
-            timesteps = SigmaSchedules.integralTimesteps(
-                ramp.timesteps, rounded: sigmaRamp.kind != .exponential && roundsRampTimesteps)
-        }
-        newSigmas.append(finalSigmasType == .sigmaMin ? Double(trainSigmas[0]) : 0)
-        sigmas = newSigmas.map { Float($0) }
-        inferenceSteps = timesteps.count
+        let (newTimesteps, newSigmas) = sigmaSchedule.solverSchedule(
+            steps: steps, lastTimestep: sigmaSchedule.numTrainTimesteps - clippedIndex(),
+            roundsRampTimesteps: sigmaSchedule.ramp.kind != .exponential && roundsRampTimesteps)
+        let last = finalSigmasType == .sigmaMin ? sigmaSchedule.trainingSigmas[0] : 0
+        sigmaSchedule.reset(timesteps: newTimesteps, sigmas: newSigmas + [last])
         history = ModelOutputHistory(order: solverOrder)
-        index.reset()
     }
 
     /// `set_begin_index(index)`.
-    public func setBeginIndex(_ index: Int) {
-        self.index.begin = index
-    }
+    public func setBeginIndex(_ index: Int) { sigmaSchedule.setBeginIndex(index) }
 
     /// `index_for_timestep`: the second match when the timestep repeats, the last index when it is absent.
-    public func indexForTimestep(_ timestep: Float) -> Int? {
-        index.position(of: timestep, in: timesteps)
-    }
+    public func indexForTimestep(_ timestep: Float) -> Int? { sigmaSchedule.position(of: timestep) }
 
     /// The input needs no scaling (`scale_model_input` returns the sample).
     public func scaleModelInput(_ sample: Tensor, timestep: Float) -> Tensor {
-        sample
+        sigmaSchedule.scaleModelInput(sample, timestep: timestep)
     }
 
     /// One multistep update; the SDE variants draw `randn(model_output.shape)` from `generator` every step.
     public func step(modelOutput: Tensor, timestep: Float, sample: Tensor,
                      generator: RandomGenerator?) throws -> Tensor {
         let name = Self.className
-        try checkStepArguments(modelOutput: modelOutput, sample: sample, timestepsSet: inferenceSteps != nil,
-                               scheduler: name)
-        let stepIndex = try index.resolveForStep(timestep, timesteps: timesteps, stepCount: sigmas.count - 1,
-                                                 scheduler: name)
+        let stepIndex = try sigmaSchedule.solverStepIndex(for: timestep, modelOutput: modelOutput, sample: sample,
+                                                          scheduler: name)
         let count = timesteps.count
         let finalIsFirstOrder = stepIndex == count - 1
             && (eulerAtFinal || (lowerOrderFinal && count < 15) || finalSigmasType == .zero)
@@ -172,15 +143,13 @@ public final class DPMSolverMultistepScheduler: Scheduler {
             previous = try thirdOrderUpdate(sample: sample, noise: noise, index: stepIndex)
         }
         history.recordStep()
-        index.step = stepIndex + 1
+        sigmaSchedule.advance()
         return previous
     }
 
     /// `add_noise`: α_t·x₀ + σ_t·ε at the begin index (img2img), the current step, or the timestep's index.
     public func addNoise(original: Tensor, noise: Tensor, timestep: Float) -> Tensor {
-        guard let sigma = index.noiseSigma(timestep, timesteps: timesteps, sigmas: sigmas) else { return original }
-        let level = NoiseLevel(sigma)
-        return original * level.alpha + noise * level.sigma
+        sigmaSchedule.addNoise(original, noise: noise, timestep: timestep)
     }
 
     // MARK: - Schedule

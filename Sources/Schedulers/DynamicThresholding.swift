@@ -1,6 +1,8 @@
 // Dynamic thresholding of the predicted x₀ (Imagen, arXiv 2205.11487), as diffusers' `_threshold_sample`: per
 // batch item, s = the `ratio` quantile of |x₀| (torch.quantile, linear interpolation; NaN when any value is NaN),
 // clamped to [1, sample_max_value]; x₀ ← clamp(x₀, −s, s) / s. Float32 throughout, as torch computes it.
+// `step` applies it to the predicted x₀ before using it, in diffusers' order of the checks: thresholding when
+// `thresholding` is on, else clamping to ±clip_sample_range when `clip_sample` is on.
 
 import Tensors
 
@@ -72,4 +74,18 @@ public struct DynamicThresholding: Sendable, Equatable {
         if x.isNaN || lower.isNaN || upper.isNaN { return .nan }
         return min(max(x, lower), upper)
     }
+}
+
+// MARK: - Limiting x̂₀ in `step`
+
+/// `clip_sample_range` (default 1) when `clip_sample` is on — its class default is `clipsByDefault` — else nil.
+func clipRange(_ config: SchedulerConfig, clipsByDefault: Bool) -> Float? {
+    (config.clipSample ?? clipsByDefault) ? Float(config.clipSampleRange ?? 1.0) : nil
+}
+
+/// x̂₀ thresholded when `thresholding` is set, else clamped to ±`clipRange` when that is set, else unchanged.
+func limitedOriginalSample(_ original: Tensor, thresholding: DynamicThresholding?, clipRange: Float?) -> Tensor {
+    if let thresholding { return thresholding.apply(original) }
+    guard let clipRange else { return original }
+    return original.mapped { VectorMath.clamp($0, -clipRange, clipRange) }
 }

@@ -11,61 +11,43 @@ public final class EulerAncestralDiscreteScheduler: Scheduler {
     public static let className = "EulerAncestralDiscreteScheduler"
     public let config: SchedulerConfig
     public let order = 1
-    public private(set) var timesteps: [Float]
+    /// The inference timesteps (`scheduler.timesteps`).
+    public var timesteps: [Float] { sigmaSchedule.timesteps }
     /// The noise levels of the schedule plus the final 0 (`scheduler.sigmas`, float32).
-    public private(set) var sigmas: [Float]
+    public var sigmas: [Float] { sigmaSchedule.sigmas }
     /// The training noise schedule (alphas_cumprod[-1] is 2⁻²⁴ under `rescale_betas_zero_snr`).
-    public let schedule: NoiseSchedule
+    public var schedule: NoiseSchedule { sigmaSchedule.noiseSchedule }
+    /// The standard deviation of the initial noise: σ_max, or √(σ_max² + 1) for `leading` spacing.
+    public var initNoiseSigma: Float { sigmaSchedule.initNoiseSigma }
 
-    let numTrainTimesteps: Int
-    let spacing: TimestepSpacing
-    let stepsOffset: Int
     let predictionType: PredictionType
-    private var index = StepIndex()
+    private var sigmaSchedule: SigmaSchedule
 
-    /// Builds the scheduler from a config, with `EulerAncestralDiscreteScheduler.__init__`'s defaults.
+    /// Builds the scheduler from a config, with `EulerAncestralDiscreteScheduler.__init__`'s defaults; it has no
+    /// σ ramp options.
     public init(config: SchedulerConfig) throws {
         let name = EulerAncestralDiscreteScheduler.className
         self.config = config
-        schedule = try NoiseSchedule(config: config, scheduler: name).withFiniteTerminalSigma()
-        numTrainTimesteps = schedule.alphasCumprod.count
-        spacing = try parseOption(config.timestepSpacing ?? "linspace", field: "timestep_spacing", scheduler: name)
-        stepsOffset = config.stepsOffset ?? 0
+        let noiseSchedule = try NoiseSchedule(config: config, scheduler: name).withFiniteTerminalSigma()
         predictionType = try parseOption(config.predictionType ?? "epsilon", field: "prediction_type", scheduler: name,
                                          supported: [.epsilon, .vPrediction])
-        sigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod).reversed() + [0]
-        timesteps = NumPyRanges.linspace(0, Double(numTrainTimesteps - 1), count: numTrainTimesteps)
-            .reversed().map { Float($0) }
+        sigmaSchedule = try SigmaSchedule(config: config, scheduler: name, form: .varianceExploding,
+                                          noiseSchedule: noiseSchedule, ramp: .none)
     }
-
-    /// The standard deviation of the initial noise: σ_max, or √(σ_max² + 1) for `leading` spacing.
-    public var initNoiseSigma: Float { SigmaSchedules.initNoiseSigma(sigmas: sigmas, spacing: spacing) }
 
     public func setTimesteps(_ steps: Int) throws {
-        guard steps >= 1 else {
-            throw SchedulerError.invalidSteps(steps, reason: "EulerAncestralDiscreteScheduler needs at least 1 step")
-        }
-        let (stepSigmas, stepTimesteps) = SigmaRamp.none.stepSchedule(steps: steps, spacing: spacing,
-                                                                      stepsOffset: stepsOffset, noiseSchedule: schedule)
-        sigmas = stepSigmas.map { Float($0) } + [0]
-        timesteps = stepTimesteps.map { Float($0) }
-        index.reset()
+        try sigmaSchedule.setTimesteps(steps, scheduler: EulerAncestralDiscreteScheduler.className)
     }
 
-    public func setBeginIndex(_ index: Int) { self.index.begin = index }
+    public func setBeginIndex(_ index: Int) { sigmaSchedule.setBeginIndex(index) }
 
-    /// x / √(σ² + 1); a timestep outside the schedule (without a begin index) returns the sample unscaled and
-    /// the following `step` throws.
     public func scaleModelInput(_ sample: Tensor, timestep: Float) -> Tensor {
-        index.scaledModelInput(sample, timestep: timestep, timesteps: timesteps, sigmas: sigmas)
+        sigmaSchedule.scaleModelInput(sample, timestep: timestep)
     }
 
     public func step(modelOutput: Tensor, timestep: Float, sample: Tensor, generator: RandomGenerator?) throws -> Tensor {
         let name = EulerAncestralDiscreteScheduler.className
-        guard let stepIndex = index.resolve(timestep, timesteps: timesteps), stepIndex + 1 < sigmas.count else {
-            throw SchedulerError.invalidTimestep(scheduler: name, timestep: timestep,
-                                                 reason: "is not in the inference schedule")
-        }
+        let stepIndex = try sigmaSchedule.stepIndex(for: timestep, scheduler: name)
         guard let generator else { throw SchedulerError.missingGenerator(scheduler: name) }
         let sigma = sigmas[stepIndex]
         let predictedOriginal = predictionType.originalSample(modelOutput: modelOutput, sample: sample, sigma: sigma)
@@ -76,12 +58,11 @@ public final class EulerAncestralDiscreteScheduler: Scheduler {
         let dt = sigmaDown - sigma
         let previous = sample + derivative * dt
         let noise = generator.randn(modelOutput.shape)
-        index.step = stepIndex + 1
+        sigmaSchedule.advance()
         return previous + noise * sigmaUp
     }
 
     public func addNoise(original: Tensor, noise: Tensor, timestep: Float) -> Tensor {
-        guard let sigma = index.noiseSigma(timestep, timesteps: timesteps, sigmas: sigmas) else { return original }
-        return original + noise * sigma
+        sigmaSchedule.addNoise(original, noise: noise, timestep: timestep)
     }
 }

@@ -12,11 +12,14 @@ public final class EulerDiscreteScheduler: Scheduler {
     public static let className = "EulerDiscreteScheduler"
     public let config: SchedulerConfig
     public let order = 1
-    public private(set) var timesteps: [Float]
+    /// The inference timesteps (`scheduler.timesteps`).
+    public var timesteps: [Float] { sigmaSchedule.timesteps }
     /// The noise levels of the schedule plus the final one (`scheduler.sigmas`, float32).
-    public private(set) var sigmas: [Float]
+    public var sigmas: [Float] { sigmaSchedule.sigmas }
     /// The training noise schedule (alphas_cumprod[-1] is 2⁻²⁴ under `rescale_betas_zero_snr`).
-    public let schedule: NoiseSchedule
+    public var schedule: NoiseSchedule { sigmaSchedule.noiseSchedule }
+    /// The standard deviation of the initial noise: σ_max, or √(σ_max² + 1) for `leading` spacing.
+    public var initNoiseSigma: Float { sigmaSchedule.initNoiseSigma }
     /// `s_churn` of `step`: stochasticity; above 0 (with σ in [sTMin, sTMax]) a step draws noise.
     public var sChurn: Float = 0
     /// `s_tmin` of `step`.
@@ -31,80 +34,51 @@ public final class EulerDiscreteScheduler: Scheduler {
     /// `timestep_type`: training-timestep values, or 0.25·log σ (continuous, v-prediction only).
     public enum TimestepType: String, CaseIterable, Sendable { case discrete, continuous }
 
-    let numTrainTimesteps: Int
-    let spacing: TimestepSpacing
-    let stepsOffset: Int
     let predictionType: PredictionType
     let interpolation: Interpolation
     let timestepType: TimestepType
     let finalSigma: FinalSigmaType
-    let sigmaRamp: SigmaRamp
-    private var index = StepIndex()
+    private var sigmaSchedule: SigmaSchedule
 
     /// Builds the scheduler from a config, with `EulerDiscreteScheduler.__init__`'s defaults for absent fields.
     public init(config: SchedulerConfig) throws {
         let name = EulerDiscreteScheduler.className
         self.config = config
-        schedule = try NoiseSchedule(config: config, scheduler: name).withFiniteTerminalSigma()
-        numTrainTimesteps = schedule.alphasCumprod.count
-        spacing = try parseOption(config.timestepSpacing ?? "linspace", field: "timestep_spacing", scheduler: name)
-        stepsOffset = config.stepsOffset ?? 0
+        let noiseSchedule = try NoiseSchedule(config: config, scheduler: name).withFiniteTerminalSigma()
         predictionType = try parseOption(config.predictionType ?? "epsilon", field: "prediction_type", scheduler: name,
                                          supported: [.epsilon, .vPrediction, .sample])
         interpolation = try parseOption(config.interpolationType ?? "linear", field: "interpolation_type",
                                         scheduler: name)
         timestepType = try parseOption(config.timestepType ?? "discrete", field: "timestep_type", scheduler: name)
         finalSigma = try parseOption(config.finalSigmasType ?? "zero", field: "final_sigmas_type", scheduler: name)
-        sigmaRamp = try SigmaRamp(config: config, scheduler: name)
-
-        let trainingSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
-        sigmas = trainingSigmas.reversed() + [0]
-        if timestepType == .continuous && predictionType == .vPrediction {
-            timesteps = trainingSigmas.reversed().map { 0.25 * Float(log(Double($0))) }
-        } else {
-            timesteps = NumPyRanges.linspace(0, Double(numTrainTimesteps - 1), count: numTrainTimesteps)
-                .reversed().map { Float($0) }
-        }
+        let ramp = try SigmaRamp(config: config, scheduler: name)
+        sigmaSchedule = try SigmaSchedule(config: config, scheduler: name, form: .varianceExploding,
+                                          noiseSchedule: noiseSchedule, ramp: ramp)
+        useContinuousTimesteps()
     }
-
-    /// The standard deviation of the initial noise: σ_max, or √(σ_max² + 1) for `leading` spacing.
-    public var initNoiseSigma: Float { SigmaSchedules.initNoiseSigma(sigmas: sigmas, spacing: spacing) }
 
     public func setTimesteps(_ steps: Int) throws {
-        guard steps >= 1 else {
-            throw SchedulerError.invalidSteps(steps, reason: "EulerDiscreteScheduler needs at least 1 step")
-        }
-        let (stepSigmas, rampTimesteps) = sigmaRamp.stepSchedule(steps: steps, spacing: spacing,
-                                                                 stepsOffset: stepsOffset, noiseSchedule: schedule,
-                                                                 logLinear: interpolation == .logLinear)
-        let last: Float
-        switch finalSigma {
-        case .zero: last = 0
-        case .sigmaMin: last = ((1 - schedule.alphasCumprod[0]) / schedule.alphasCumprod[0]).squareRoot()
-        }
-        sigmas = stepSigmas.map { Float($0) } + [last]
-        if timestepType == .continuous && predictionType == .vPrediction {
-            timesteps = sigmas.dropLast().map { 0.25 * Float(log(Double($0))) }
-        } else {
-            timesteps = rampTimesteps.map { Float($0) }
-        }
-        index.reset()
+        let last = finalSigma == .sigmaMin ? sigmaSchedule.trainingSigmas[0] : 0
+        try sigmaSchedule.setTimesteps(steps, scheduler: EulerDiscreteScheduler.className,
+                                       logLinear: interpolation == .logLinear, finalSigma: last)
+        useContinuousTimesteps()
     }
 
-    public func setBeginIndex(_ index: Int) { self.index.begin = index }
+    /// `timestep_type="continuous"` with v-prediction: each timestep is 0.25·log σ instead.
+    private func useContinuousTimesteps() {
+        guard timestepType == .continuous && predictionType == .vPrediction else { return }
+        sigmaSchedule.timesteps = sigmaSchedule.sigmas.dropLast().map { 0.25 * Float(log(Double($0))) }
+    }
 
-    /// x / √(σ² + 1); a timestep outside the schedule (without a begin index) returns the sample unscaled and
-    /// the following `step` throws.
+    public func setBeginIndex(_ index: Int) { sigmaSchedule.setBeginIndex(index) }
+
     public func scaleModelInput(_ sample: Tensor, timestep: Float) -> Tensor {
-        index.scaledModelInput(sample, timestep: timestep, timesteps: timesteps, sigmas: sigmas)
+        sigmaSchedule.scaleModelInput(sample, timestep: timestep)
     }
 
     public func step(modelOutput: Tensor, timestep: Float, sample: Tensor, generator: RandomGenerator?) throws -> Tensor {
         let name = EulerDiscreteScheduler.className
-        guard let stepIndex = index.resolve(timestep, timesteps: timesteps), stepIndex + 1 < sigmas.count else {
-            throw SchedulerError.invalidTimestep(scheduler: name, timestep: timestep,
-                                                 reason: "is not in the inference schedule")
-        }
+        let stepIndex = try sigmaSchedule.stepIndex(for: timestep, scheduler: name)
         let sigma = sigmas[stepIndex]
         let churn = Double(sChurn) / Double(sigmas.count - 1)
         let gamma = sTMin <= sigma && sigma <= sTMax ? min(churn, 2.0.squareRoot() - 1) : 0
@@ -120,12 +94,11 @@ public final class EulerDiscreteScheduler: Scheduler {
                                                               sigma: predictionType == .epsilon ? sigmaHat : sigma)
         let derivative = (sample - predictedOriginal).mapped { $0 / sigmaHat }
         let dt = sigmas[stepIndex + 1] - sigmaHat
-        index.step = stepIndex + 1
+        sigmaSchedule.advance()
         return sample + derivative * dt
     }
 
     public func addNoise(original: Tensor, noise: Tensor, timestep: Float) -> Tensor {
-        guard let sigma = index.noiseSigma(timestep, timesteps: timesteps, sigmas: sigmas) else { return original }
-        return original + noise * sigma
+        sigmaSchedule.addNoise(original, noise: noise, timestep: timestep)
     }
 }

@@ -12,19 +12,18 @@ public final class HeunDiscreteScheduler: Scheduler {
     public static let className = "HeunDiscreteScheduler"
     public let config: SchedulerConfig
     public let order = 2
-    public private(set) var timesteps: [Float] = []
+    /// The inference timesteps, each after the first listed twice (`scheduler.timesteps`).
+    public var timesteps: [Float] { sigmaSchedule.timesteps }
     /// The doubled noise levels plus the final 0 (`scheduler.sigmas`, float32).
-    public private(set) var sigmas: [Float] = []
+    public var sigmas: [Float] { sigmaSchedule.sigmas }
     /// The training noise schedule.
-    public let schedule: NoiseSchedule
+    public var schedule: NoiseSchedule { sigmaSchedule.noiseSchedule }
+    /// The standard deviation of the initial noise: σ_max, or √(σ_max² + 1) for `leading` spacing.
+    public var initNoiseSigma: Float { sigmaSchedule.initNoiseSigma }
 
-    let numTrainTimesteps: Int
-    let spacing: TimestepSpacing
-    let stepsOffset: Int
     let predictionType: PredictionType
     let clipRange: Float?
-    let sigmaRamp: SigmaRamp
-    private var index = StepIndex()
+    private var sigmaSchedule: SigmaSchedule
     /// The predictor's derivative, step size and start sample, kept for the corrector (nil: first order next).
     private var pending: (derivative: Tensor, dt: Float, sample: Tensor)?
 
@@ -32,55 +31,41 @@ public final class HeunDiscreteScheduler: Scheduler {
     public init(config: SchedulerConfig) throws {
         let name = HeunDiscreteScheduler.className
         self.config = config
-        schedule = try NoiseSchedule(config: config, scheduler: name, betaStart: 0.00085, betaEnd: 0.012,
-                                     supported: [.linear, .scaledLinear, .squaredcosCapV2, .exp],
-                                     readsZeroSNRRescale: false)
-        numTrainTimesteps = schedule.alphasCumprod.count
-        spacing = try parseOption(config.timestepSpacing ?? "linspace", field: "timestep_spacing", scheduler: name)
-        stepsOffset = config.stepsOffset ?? 0
+        let noiseSchedule = try NoiseSchedule(config: config, scheduler: name, betaStart: 0.00085, betaEnd: 0.012,
+                                              supported: [.linear, .scaledLinear, .squaredcosCapV2, .exp],
+                                              readsZeroSNRRescale: false)
         predictionType = try parseOption(config.predictionType ?? "epsilon", field: "prediction_type", scheduler: name,
                                          supported: [.epsilon, .vPrediction, .sample])
         clipRange = Schedulers.clipRange(config, clipsByDefault: false)
-        sigmaRamp = try SigmaRamp(config: config, scheduler: name)
-        try setTimesteps(numTrainTimesteps)
+        let ramp = try SigmaRamp(config: config, scheduler: name)
+        sigmaSchedule = try SigmaSchedule(config: config, scheduler: name, form: .varianceExploding,
+                                          noiseSchedule: noiseSchedule, ramp: ramp)
+        try setTimesteps(sigmaSchedule.numTrainTimesteps)
     }
-
-    /// The standard deviation of the initial noise: σ_max, or √(σ_max² + 1) for `leading` spacing.
-    public var initNoiseSigma: Float { SigmaSchedules.initNoiseSigma(sigmas: sigmas, spacing: spacing) }
 
     /// `state_in_first_order`: the next call is a predictor.
     public var isFirstOrderNext: Bool { pending == nil }
 
     public func setTimesteps(_ steps: Int) throws {
-        guard steps >= 1 else {
-            throw SchedulerError.invalidSteps(steps, reason: "HeunDiscreteScheduler needs at least 1 step")
-        }
-        let (stepSigmas, stepTimesteps) = sigmaRamp.stepSchedule(steps: steps, spacing: spacing,
-                                                                 stepsOffset: stepsOffset, noiseSchedule: schedule)
+        try sigmaSchedule.setTimesteps(steps, scheduler: HeunDiscreteScheduler.className)
         // cat([σ[:1], σ[1:-1].repeat_interleave(2), σ[-1:]]) over σ + [0]; timesteps likewise without the end.
-        let allSigmas = stepSigmas.map { Float($0) } + [0]
-        sigmas = [allSigmas[0]] + allSigmas.dropFirst().dropLast().flatMap { [$0, $0] } + [allSigmas[allSigmas.count - 1]]
-        let floatTimesteps = stepTimesteps.map { Float($0) }
-        timesteps = [floatTimesteps[0]] + floatTimesteps.dropFirst().flatMap { [$0, $0] }
+        let once = sigmaSchedule.sigmas, onceTimesteps = sigmaSchedule.timesteps
+        let interior = once.dropFirst().dropLast().flatMap { [$0, $0] }
+        sigmaSchedule.reset(timesteps: [onceTimesteps[0]] + onceTimesteps.dropFirst().flatMap { [$0, $0] },
+                            sigmas: [once[0]] + interior + [once[once.count - 1]])
         pending = nil
-        index.reset()
     }
 
-    public func setBeginIndex(_ index: Int) { self.index.begin = index }
+    public func setBeginIndex(_ index: Int) { sigmaSchedule.setBeginIndex(index) }
 
-    /// x / √(σ² + 1); a timestep outside the schedule (without a begin index) returns the sample unscaled and
-    /// the following `step` throws.
     public func scaleModelInput(_ sample: Tensor, timestep: Float) -> Tensor {
-        index.scaledModelInput(sample, timestep: timestep, timesteps: timesteps, sigmas: sigmas)
+        sigmaSchedule.scaleModelInput(sample, timestep: timestep)
     }
 
     public func step(modelOutput: Tensor, timestep: Float, sample: Tensor, generator: RandomGenerator?) throws -> Tensor {
         let name = HeunDiscreteScheduler.className
-        guard let stepIndex = index.resolve(timestep, timesteps: timesteps), stepIndex + 1 < sigmas.count,
-              pending == nil || stepIndex >= 1 else {
-            throw SchedulerError.invalidTimestep(scheduler: name, timestep: timestep,
-                                                 reason: "is not in the inference schedule")
-        }
+        // The corrector reads the σ before this step's.
+        let stepIndex = try sigmaSchedule.stepIndex(for: timestep, scheduler: name, minimum: pending == nil ? 0 : 1)
         let firstOrder = pending == nil
         let sigma = firstOrder ? sigmas[stepIndex] : sigmas[stepIndex - 1]
         let sigmaNext = firstOrder ? sigmas[stepIndex + 1] : sigmas[stepIndex]
@@ -89,7 +74,7 @@ public final class HeunDiscreteScheduler: Scheduler {
         let predictedOriginal = limitedOriginalSample(
             predictionType.originalSample(modelOutput: modelOutput, sample: sample, sigma: sigmaInput),
             thresholding: nil, clipRange: clipRange)
-        index.step = stepIndex + 1
+        sigmaSchedule.advance()
         if let predictor = pending {
             let corrector = (sample - predictedOriginal).mapped { $0 / sigmaNext }
             let derivative = (predictor.derivative + corrector).mapped { $0 / 2 }
@@ -103,7 +88,6 @@ public final class HeunDiscreteScheduler: Scheduler {
     }
 
     public func addNoise(original: Tensor, noise: Tensor, timestep: Float) -> Tensor {
-        guard let sigma = index.noiseSigma(timestep, timesteps: timesteps, sigmas: sigmas) else { return original }
-        return original + noise * sigma
+        sigmaSchedule.addNoise(original, noise: noise, timestep: timestep)
     }
 }

@@ -135,7 +135,7 @@ public final class LCMScheduler: Scheduler {
 
     /// `add_noise` (DDPM form): √ᾱ_t·x₀ + √(1 − ᾱ_t)·ε at the training timestep itself.
     public func addNoise(original: Tensor, noise: Tensor, timestep: Float) -> Tensor {
-        addNoiseByAlphaCumprod(original: original, noise: noise, timestep: timestep, schedule: schedule)
+        schedule.addNoise(original, noise: noise, timestep: timestep)
     }
 
     /// `get_scalings_for_boundary_condition_discrete`: c_skip = σ_d²/((s·t)² + σ_d²), c_out = s·t/√((s·t)² + σ_d²).

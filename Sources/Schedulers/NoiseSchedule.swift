@@ -1,8 +1,11 @@
 // The training noise schedule every diffusers scheduler builds in `__init__`: betas (linear, scaled_linear,
 // squaredcos_cap_v2, exp, laplace, sigmoid, or trained), the optional zero-terminal-SNR rescale, alphas and
-// their cumulative product — reproducing torch's float32 CPU kernels operation by operation.
+// their cumulative product — reproducing torch's float32 CPU kernels operation by operation; and how the
+// schedulers that index alphas_cumprod directly (DDIM, DDPM, PNDM, LCM) read it at an integer training timestep,
+// including their forward process x_t = √ᾱ_t · x₀ + √(1 − ᾱ_t) · ε.
 
 import Foundation
+import Tensors
 
 /// The `beta_schedule` names diffusers knows; each scheduler class accepts its own subset.
 public enum BetaSchedule: String, CaseIterable, Sendable {
@@ -171,5 +174,36 @@ public struct NoiseSchedule: Sendable, Equatable {
             product *= Double(value)
             return Float(product)
         }
+    }
+}
+
+// MARK: - Reading the schedule at a training timestep
+
+/// The integer a Float timestep holds, or an `invalidTimestep` error.
+func integerTimestep(_ timestep: Float, scheduler: String) throws -> Int {
+    guard timestep.isFinite, timestep.rounded() == timestep, abs(timestep) < 1e9 else {
+        throw SchedulerError.invalidTimestep(scheduler: scheduler, timestep: timestep,
+                                             reason: "is not an integer training timestep")
+    }
+    return Int(timestep)
+}
+
+extension NoiseSchedule {
+    /// `alphas_cumprod[timestep]` (Python indexing), or an `invalidTimestep` error outside the training range.
+    func alphaCumprod(at timestep: Int, scheduler: String) throws -> Float {
+        guard let value = alphaCumprod(at: timestep) else {
+            throw SchedulerError.invalidTimestep(scheduler: scheduler, timestep: Float(timestep),
+                                                 reason: "is outside the training range 0..<\(alphasCumprod.count)")
+        }
+        return value
+    }
+
+    /// `add_noise(original, noise, t)` of the alphas_cumprod schedulers: √ᾱ_t·x₀ + √(1 − ᾱ_t)·ε in float32, with
+    /// ᾱ_t = alphas_cumprod[t]; a timestep outside the training range, which no `set_timesteps` produces, returns
+    /// the original unchanged.
+    func addNoise(_ original: Tensor, noise: Tensor, timestep: Float) -> Tensor {
+        guard timestep.rounded() == timestep, abs(timestep) < 1e9,
+              let alphaProd = alphaCumprod(at: Int(timestep)) else { return original }
+        return original * alphaProd.squareRoot() + noise * (1 - alphaProd).squareRoot()
     }
 }

@@ -193,6 +193,6 @@ public final class PNDMScheduler: Scheduler {
     }
 
     public func addNoise(original: Tensor, noise: Tensor, timestep: Float) -> Tensor {
-        addNoiseByAlphaCumprod(original: original, noise: noise, timestep: timestep, schedule: schedule)
+        schedule.addNoise(original, noise: noise, timestep: timestep)
     }
 }

@@ -1,5 +1,8 @@
 // diffusers' UniPCMultistepScheduler (arXiv:2302.04867): a UniC corrector on the current sample followed by a
 // UniP predictor, B(h) = h (bh1) or eʰ − 1 (bh2), ρ coefficients from a small linear solve, float32 as torch.
+// The solve (`torch.linalg.solve`, at most 3×3 here) is LU with partial pivoting in float32, then column-oriented
+// substitutions dividing by the diagonal through its reciprocal: the order that reproduces torch (MKL
+// getrf/getrs) bit for bit on 2×2 systems.
 
 import Foundation
 import Random
@@ -14,33 +17,29 @@ public final class UniPCMultistepScheduler: Scheduler {
 
     public let config: SchedulerConfig
     public let order = 1
-    public let initNoiseSigma: Float = 1
+    /// The standard deviation of the initial noise (1: the sample is variance-preserving).
+    public var initNoiseSigma: Float { sigmaSchedule.initNoiseSigma }
     /// The inference timesteps (before `setTimesteps`: all training timesteps, descending).
-    public private(set) var timesteps: [Float]
+    public var timesteps: [Float] { sigmaSchedule.timesteps }
     /// The noise level σ of each timestep, plus the final one (`sigmas` in diffusers).
-    public private(set) var sigmas: [Float]
+    public var sigmas: [Float] { sigmaSchedule.sigmas }
     /// The index of the next `step` (nil until the first step).
-    public var stepIndex: Int? { index.step }
+    public var stepIndex: Int? { sigmaSchedule.index.step }
     /// The index the first `step` starts at, set by img2img (`set_begin_index`).
-    public var beginIndex: Int? { index.begin }
+    public var beginIndex: Int? { sigmaSchedule.index.begin }
     /// The training noise schedule (alphas_cumprod[-1] is 2⁻²⁴ under `rescale_betas_zero_snr`).
-    public let schedule: NoiseSchedule
+    public var schedule: NoiseSchedule { sigmaSchedule.noiseSchedule }
 
     let solverOrder: Int
     let solverType: SolverType
     let predictX0: Bool
     let predictionType: PredictionType
-    let sigmaRamp: SigmaRamp
-    let timestepSpacing: TimestepSpacing
     let finalSigmasType: FinalSigmaType
     let thresholding: DynamicThresholding?
     let lowerOrderFinal: Bool
     let disableCorrector: Set<Int>
-    let stepsOffset: Int
-    let trainSigmas: [Float]
-    private var inferenceSteps: Int?
+    private var sigmaSchedule: SigmaSchedule
     private var history: ModelOutputHistory
-    private var index = StepIndex(missingTimestepIsLast: true)
     private var lastSample: Tensor?
     private var thisOrder = 1
 
@@ -61,72 +60,47 @@ public final class UniPCMultistepScheduler: Scheduler {
         }
         predictX0 = config.predictX0 ?? true
         predictionType = try parseOption(config.predictionType ?? "epsilon", field: "prediction_type", scheduler: name)
-        sigmaRamp = try SigmaRamp(config: config, scheduler: name, hasFlowOptions: true)
-        timestepSpacing = try parseOption(config.timestepSpacing ?? "linspace", field: "timestep_spacing",
-                                          scheduler: name)
+        let ramp = try SigmaRamp(config: config, scheduler: name, hasFlowOptions: true)
         finalSigmasType = try parseOption(config.finalSigmasType ?? "zero", field: "final_sigmas_type", scheduler: name)
         thresholding = try DynamicThresholding.configured(by: config, scheduler: name)
         lowerOrderFinal = config.lowerOrderFinal ?? true
         disableCorrector = Set(config.disableCorrector ?? [])
-        stepsOffset = config.stepsOffset ?? 0
-
-        schedule = try NoiseSchedule(config: config, scheduler: name).withFiniteTerminalSigma()
-        trainSigmas = SigmaSchedules.trainingSigmas(alphasCumprod: schedule.alphasCumprod)
-        timesteps = (0..<trainSigmas.count).reversed().map { Float($0) }
-        sigmas = trainSigmas
+        sigmaSchedule = try SigmaSchedule(config: config, scheduler: name, form: .variancePreserving,
+                                          noiseSchedule: NoiseSchedule(config: config, scheduler: name)
+                                              .withFiniteTerminalSigma(),
+                                          ramp: ramp, missingTimestepIsLast: true)
         history = ModelOutputHistory(order: solverOrder)
     }
 
-    /// `set_timesteps(num_inference_steps)`.
+    /// `set_timesteps(num_inference_steps)`; `sigma_min` is the smallest training σ, or the ramp's last.
     public func setTimesteps(_ steps: Int) throws {
         guard steps >= 1 else { throw SchedulerError.invalidSteps(steps, reason: "at least 1 step is needed") }
-        let trainSteps = trainSigmas.count
-        var newSigmas: [Double]
-        let finalSigma: Double
-        if sigmaRamp.kind == .interpolated {
-            timesteps = timestepSpacing.solverTimesteps(steps: steps, numTrainTimesteps: trainSteps,
-                                                        lastTimestep: trainSteps, stepsOffset: stepsOffset)
-                .map { Float($0) }
-            newSigmas = SigmaSchedules.sigmas(at: timesteps, trainingSigmas: trainSigmas)
-            finalSigma = Double(trainSigmas[0])
-        } else {
-            let ramp = sigmaRamp.schedule(interpolated: trainSigmas.reversed().map(Double.init), timesteps: [],
-                                          logSigmas: SigmaSchedules.logSigmas(trainSigmas), count: steps)
-            newSigmas = ramp.sigmas
-            timesteps = SigmaSchedules.integralTimesteps(ramp.timesteps, rounded: sigmaRamp.kind == .karras)
-            finalSigma = newSigmas[newSigmas.count - 1]
-        }
-        newSigmas.append(finalSigmasType == .sigmaMin ? finalSigma : 0)
-        sigmas = newSigmas.map { Float($0) }
-        inferenceSteps = timesteps.count
+        let ramp = sigmaSchedule.ramp.kind
+        let (newTimesteps, newSigmas) = sigmaSchedule.solverSchedule(
+            steps: steps, lastTimestep: sigmaSchedule.numTrainTimesteps, roundsRampTimesteps: ramp == .karras)
+        let sigmaMin = ramp == .interpolated ? sigmaSchedule.trainingSigmas[0] : newSigmas[newSigmas.count - 1]
+        sigmaSchedule.reset(timesteps: newTimesteps, sigmas: newSigmas + [finalSigmasType == .sigmaMin ? sigmaMin : 0])
         history = ModelOutputHistory(order: solverOrder)
         lastSample = nil
-        index.reset()
     }
 
     /// `set_begin_index(index)`.
-    public func setBeginIndex(_ index: Int) {
-        self.index.begin = index
-    }
+    public func setBeginIndex(_ index: Int) { sigmaSchedule.setBeginIndex(index) }
 
     /// `index_for_timestep`: the second match when the timestep repeats, the last index when it is absent.
-    public func indexForTimestep(_ timestep: Float) -> Int? {
-        index.position(of: timestep, in: timesteps)
-    }
+    public func indexForTimestep(_ timestep: Float) -> Int? { sigmaSchedule.position(of: timestep) }
 
     /// The input needs no scaling (`scale_model_input` returns the sample).
     public func scaleModelInput(_ sample: Tensor, timestep: Float) -> Tensor {
-        sample
+        sigmaSchedule.scaleModelInput(sample, timestep: timestep)
     }
 
     /// Corrects `sample` with this step's model output (UniC), then predicts the next sample (UniP).
     public func step(modelOutput: Tensor, timestep: Float, sample: Tensor,
                      generator: RandomGenerator?) throws -> Tensor {
         let name = Self.className
-        try checkStepArguments(modelOutput: modelOutput, sample: sample, timestepsSet: inferenceSteps != nil,
-                               scheduler: name)
-        let stepIndex = try index.resolveForStep(timestep, timesteps: timesteps, stepCount: sigmas.count - 1,
-                                                 scheduler: name)
+        let stepIndex = try sigmaSchedule.solverStepIndex(for: timestep, modelOutput: modelOutput, sample: sample,
+                                                          scheduler: name)
         let converted = convertModelOutput(modelOutput, sample: sample, sigma: sigmas[stepIndex])
         var current = sample
         if stepIndex > 0, !disableCorrector.contains(stepIndex - 1), let lastSample {
@@ -139,15 +113,13 @@ public final class UniPCMultistepScheduler: Scheduler {
         lastSample = current
         let previous = try predictor(sample: current, order: thisOrder, index: stepIndex)
         history.recordStep()
-        index.step = stepIndex + 1
+        sigmaSchedule.advance()
         return previous
     }
 
     /// `add_noise`: α_t·x₀ + σ_t·ε at the begin index (img2img), the current step, or the timestep's index.
     public func addNoise(original: Tensor, noise: Tensor, timestep: Float) -> Tensor {
-        guard let sigma = index.noiseSigma(timestep, timesteps: timesteps, sigmas: sigmas) else { return original }
-        let level = NoiseLevel(sigma)
-        return original * level.alpha + noise * level.sigma
+        sigmaSchedule.addNoise(original, noise: noise, timestep: timestep)
     }
 
     // MARK: - Updates
@@ -262,4 +234,36 @@ public final class UniPCMultistepScheduler: Scheduler {
         }
         return base - correction * scale
     }
+}
+
+// MARK: - ρ coefficients
+
+/// Solves `matrix · x = rhs` for a square row-major `matrix`; a singular matrix gives non-finite entries,
+/// as LAPACK's result would.
+private func solveLinearSystem(_ matrix: [[Float]], _ rhs: [Float]) -> [Float] {
+    var a = matrix
+    var b = rhs
+    let n = b.count
+    for k in 0..<n {
+        var pivot = k
+        for i in (k + 1)..<max(n, k + 1) where abs(a[i][k]) > abs(a[pivot][k]) { pivot = i }
+        if pivot != k {
+            a.swapAt(pivot, k)
+            b.swapAt(pivot, k)
+        }
+        let reciprocal = 1 / a[k][k]
+        for i in (k + 1)..<max(n, k + 1) {
+            let multiplier = a[i][k] * reciprocal
+            a[i][k] = multiplier
+            for j in (k + 1)..<n { a[i][j] = a[i][j] - multiplier * a[k][j] }
+        }
+    }
+    for k in 0..<n {  // forward substitution with the unit lower factor
+        for i in (k + 1)..<max(n, k + 1) { b[i] = b[i] - b[k] * a[i][k] }
+    }
+    for k in stride(from: n - 1, through: 0, by: -1) {  // back substitution with the upper factor
+        b[k] = b[k] * (1 / a[k][k])
+        for i in 0..<k { b[i] = b[i] - b[k] * a[i][k] }
+    }
+    return b
 }

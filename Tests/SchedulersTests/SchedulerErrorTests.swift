@@ -179,4 +179,17 @@ final class SchedulerErrorTests: XCTestCase {
             guard case .invalidTimestep(_, 500.25, _)? = $0 as? SchedulerError else { return XCTFail("\($0)") }
         }
     }
+
+    func testBeginIndexBeforeTheScheduleIsRejected() throws {
+        let sample = Tensor(zeros: [1, 4, 2, 2])
+        for name in ["EulerDiscreteScheduler", "HeunDiscreteScheduler", "LMSDiscreteScheduler"] {
+            let scheduler = try makeScheduler(config: config(name))
+            try scheduler.setTimesteps(10)
+            scheduler.setBeginIndex(-1)
+            let t = scheduler.timesteps[0]
+            XCTAssertThrowsError(try scheduler.step(modelOutput: sample, timestep: t, sample: sample, generator: nil)) {
+                guard case .invalidTimestep(name, t, _)? = $0 as? SchedulerError else { return XCTFail("\($0)") }
+            }
+        }
+    }
 }
