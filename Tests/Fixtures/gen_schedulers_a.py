@@ -165,7 +165,7 @@ def case_list():
 
 
 def timesteps_exact(config):
-    """Timesteps derived from σ through logs carry MKL's / NumPy's last-ulp rounding (see SigmaSchedules.swift)."""
+    """Timesteps derived from σ through logs carry MKL's / NumPy's last-ulp rounding (see SigmaRamp.swift)."""
     if config.get("use_karras_sigmas") or config.get("use_exponential_sigmas"):
         return False
     return not (config.get("timestep_type") == "continuous" and config.get("prediction_type") == "v_prediction")
