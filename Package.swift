@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Tests only: reads the runner's openapi.yaml for the comparison with the document we serve.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries: a module map plus the pkg-config name, nothing else.
@@ -63,7 +65,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-        ]),
+        ], resources: [.copy("Resources/openapi.json")]),
 
         .target(name: "ModelSynthesis", dependencies: ["Tensors", "SafeTensors", "Models"], swiftSettings: kernelSettings),
 
@@ -89,6 +91,7 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "Pipelines", "Images", "TestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "ModelSynthesisTests", dependencies: ["ModelSynthesis", "Models", "SafeTensors", "TestSupport"]),
     ],

@@ -37,32 +37,3 @@ public struct ParameterSpec: Equatable, Sendable {
         self.role = role
     }
 }
-
-/// Collects the parameters of one component under dotted scopes, in the order they are declared.
-struct ParameterList {
-    private(set) var specs: [ParameterSpec] = []
-
-    /// `scope.weight` [out, in] (+ `scope.bias` [out]).
-    mutating func linear(_ scope: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true) {
-        specs.append(ParameterSpec("\(scope).weight", [outFeatures, inFeatures], .matrix(fanIn: inFeatures)))
-        if bias { specs.append(ParameterSpec("\(scope).bias", [outFeatures], .bias)) }
-    }
-
-    /// `scope.weight` [out, in, k, k] and `scope.bias` [out].
-    mutating func conv(_ scope: String, in inChannels: Int, out outChannels: Int, kernel: Int) {
-        specs.append(ParameterSpec("\(scope).weight", [outChannels, inChannels, kernel, kernel],
-                                   .matrix(fanIn: inChannels * kernel * kernel)))
-        specs.append(ParameterSpec("\(scope).bias", [outChannels], .bias))
-    }
-
-    /// A GroupNorm or LayerNorm: `scope.weight` and `scope.bias` [channels].
-    mutating func norm(_ scope: String, channels: Int) {
-        specs.append(ParameterSpec("\(scope).weight", [channels], .normScale))
-        specs.append(ParameterSpec("\(scope).bias", [channels], .normShift))
-    }
-
-    /// An embedding table `scope.weight` [rows, width].
-    mutating func embedding(_ scope: String, rows: Int, width: Int, std: Float) {
-        specs.append(ParameterSpec("\(scope).weight", [rows, width], .embedding(std: std)))
-    }
-}

@@ -1,6 +1,7 @@
 // Writes a complete diffusers pipeline folder with random weights: model_index.json, each component's
 // config.json, text_encoder/unet/vae safetensors (streamed parameter by parameter, F16 or F32), the CLIP
-// tokenizer files (pad token per architecture) and the scheduler config.
+// tokenizer files (pad token per architecture) and the scheduler config. Which parameters each checkpoint holds
+// comes from the engine's model constructors (RecordedParameters.swift), so what is written is what loads.
 
 import Foundation
 import Models

@@ -71,7 +71,7 @@ public final class ImageToImageServer: Sendable {
         let getRoutes: [(String, @Sendable () -> Response)] = [
             ("/health", { info.health() }), ("/version", { info.version() }),
             ("/hardware/info", { info.hardwareInfo() }), ("/hardware/stats", { info.hardwareStats() }),
-            ("/openapi.json", { RunnerResponses.json(raw: OpenAPIDocument.json) }),
+            ("/openapi.json", OpenAPIDocument.answer(version: configuration.version)),
         ]
         var methods: [String: [HTTPRequest.Method]] = ["/image-to-image": [.post]]
         for (path, _) in getRoutes { methods[path] = [.get] }

@@ -50,10 +50,88 @@ final class PipelineSynthesizerTests: XCTestCase {
             let unet = try JSONDecoder().decode(UNet2DConditionConfig.self, from: Data(configs.unet.utf8))
             let vae = try JSONDecoder().decode(AutoencoderKLConfig.self, from: Data(configs.vae.utf8))
             func total(_ specs: [ParameterSpec]) -> Int { specs.reduce(0) { $0 + Tensor.elementCount(of: $1.shape) } }
-            XCTAssertEqual(total(clipTextParameters(text)), counts.text, "\(arch) text encoder")
-            XCTAssertEqual(total(unetParameters(unet)), counts.unet, "\(arch) UNet")
-            XCTAssertEqual(total(vaeParameters(vae)), counts.vae, "\(arch) VAE")
+            XCTAssertEqual(total(try clipTextParameters(text)), counts.text, "\(arch) text encoder")
+            XCTAssertEqual(total(try unetParameters(unet)), counts.unet, "\(arch) UNet")
+            XCTAssertEqual(total(try vaeParameters(vae)), counts.vae, "\(arch) VAE")
         }
+    }
+
+    func testCheckpointsHoldExactlyTheRecordedParameters() throws {
+        // What synthesis writes is what the constructors read: the same keys, the same shapes, nothing more.
+        let folder = try synthesize()
+        let configs = try tinyConfigs()
+        let expected: [(file: String, specs: [ParameterSpec])] = [
+            ("text_encoder/model.safetensors",
+             try clipTextParameters(JSONDecoder().decode(CLIPTextConfig.self, from: Data(configs.textEncoder.utf8)))),
+            ("unet/diffusion_pytorch_model.safetensors",
+             try unetParameters(JSONDecoder().decode(UNet2DConditionConfig.self, from: Data(configs.unet.utf8)))),
+            ("vae/diffusion_pytorch_model.safetensors",
+             try vaeParameters(JSONDecoder().decode(AutoencoderKLConfig.self, from: Data(configs.vae.utf8)))),
+        ]
+        for (file, specs) in expected {
+            let checkpoint = try SafeTensorsFile(contentsOf: folder.appendingPathComponent(file))
+            XCTAssertEqual(Set(checkpoint.names), Set(specs.map(\.name)), file)
+            XCTAssertEqual(checkpoint.names.count, specs.count, "\(file): a key was recorded twice")
+            for spec in specs {
+                XCTAssertEqual(checkpoint.info(spec.name)?.shape, spec.shape, "\(file): \(spec.name)")
+            }
+        }
+    }
+
+    func testRecordedParametersAreTheLayoutsDiffusersWrites() throws {
+        // The model fixtures were saved by diffusers / transformers: every key and stored shape (a 1×1-conv proj_in
+        // as [out, in, 1, 1], SD2's linear one as [out, in]) must be what recording their configs gives.
+        let models = Fixtures.root.appendingPathComponent("models")
+        func config<Config: Decodable>(_ folder: String, _ type: Config.Type) throws -> Config {
+            try decodeConfig(type, from: models.appendingPathComponent("\(folder)/config.json"))
+        }
+        var cases: [(folder: String, file: String, specs: [ParameterSpec])] = []
+        for folder in ["text_sd1", "text_sd2"] {
+            cases.append((folder, "model.safetensors", try clipTextParameters(config(folder, CLIPTextConfig.self))))
+        }
+        for folder in ["unet_sd1", "unet_sd2", "unet_ip2p", "unet_variant"] {
+            cases.append((folder, "diffusion_pytorch_model.safetensors",
+                          try unetParameters(config(folder, UNet2DConditionConfig.self))))
+        }
+        cases.append(("vae", "diffusion_pytorch_model.safetensors", try vaeParameters(config("vae", AutoencoderKLConfig.self))))
+        for (folder, file, specs) in cases {
+            let checkpoint = try SafeTensorsFile(contentsOf: models.appendingPathComponent("\(folder)/\(file)"))
+            let stored = Dictionary(uniqueKeysWithValues: checkpoint.names.compactMap { name in
+                checkpoint.info(name).map { (name, $0.shape) }
+            })
+            let recorded = Dictionary(specs.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
+            XCTAssertEqual(specs.count, recorded.count, "\(folder): a key was recorded twice")
+            XCTAssertEqual(Set(recorded.keys), Set(stored.keys), folder)
+            for (name, shape) in recorded where stored[name] != nil {
+                XCTAssertEqual(shape, stored[name], "\(folder): \(name)")
+            }
+        }
+    }
+
+    func testRolesAreReadOffKeysAndShapes() throws {
+        var config = CLIPTextConfig()
+        config.hiddenSize = 16
+        config.intermediateSize = 32
+        config.numHiddenLayers = 1
+        config.numAttentionHeads = 2
+        config.vocabSize = 10
+        let text = Dictionary(uniqueKeysWithValues: try clipTextParameters(config, withProjection: true).map { ($0.name, $0) })
+        XCTAssertEqual(text["text_model.embeddings.token_embedding.weight"]?.role, .embedding(std: 0.02))
+        XCTAssertEqual(text["text_model.embeddings.position_embedding.weight"]?.role, .embedding(std: 0.01))
+        XCTAssertEqual(text["text_model.encoder.layers.0.mlp.fc2.weight"]?.role, .matrix(fanIn: 32))
+        XCTAssertEqual(text["text_model.encoder.layers.0.mlp.fc2.bias"]?.role, .bias)
+        XCTAssertEqual(text["text_model.final_layer_norm.weight"]?.role, .normScale)
+        XCTAssertEqual(text["text_model.final_layer_norm.bias"]?.role, .normShift)
+        XCTAssertEqual(text["text_projection.weight"]?.shape, [config.projectionDim, 16])
+
+        let unetConfig = try JSONDecoder().decode(UNet2DConditionConfig.self, from: Data(try tinyConfigs().unet.utf8))
+        let unet = Dictionary(uniqueKeysWithValues: try unetParameters(unetConfig).map { ($0.name, $0) })
+        let width = unetConfig.blockOutChannels[0]
+        XCTAssertEqual(unet["conv_in.weight"]?.role, .matrix(fanIn: unetConfig.inChannels * 9))
+        XCTAssertEqual(unet["conv_in.bias"]?.role, .bias)
+        XCTAssertEqual(unet["time_embedding.linear_1.weight"]?.role, .matrix(fanIn: width))
+        XCTAssertEqual(unet["conv_norm_out.weight"]?.role, .normScale)
+        XCTAssertEqual(unet["conv_norm_out.bias"]?.role, .normShift)
     }
 
     func testMatrixValuesHaveVarianceOneOverFanIn() {

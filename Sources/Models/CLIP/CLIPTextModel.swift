@@ -78,7 +78,9 @@ public struct CLIPTextModel {
     public init(config: CLIPTextConfig, source: TensorSource, withProjection: Bool = false) throws {
         self.config = config
         checkpoint = source
-        let prefix = source.names.contains { $0.hasPrefix("text_model.") } ? "text_model." : ""
+        // The Hub's `text_model.` prefix, unless the checkpoint holds bare keys only (transformers 5's form).
+        let bare = !source.names.isEmpty && !source.names.contains { $0.hasPrefix("text_model.") }
+        let prefix = bare ? "" : "text_model."
         let weights = Weights(source: source, prefix: prefix) { $0.hasSuffix("position_ids") }
         let root = weights.scope()
         let hidden = config.hiddenSize

@@ -10,9 +10,12 @@ public struct Linear {
     /// The checkpoint key of the module (`….to_q`), by which a request's LoRA patches find it.
     public let key: String
 
-    /// Reads `weight` (and `bias` when `bias` is true) under `scope`.
-    public init(_ scope: WeightScope, inFeatures: Int, outFeatures: Int, bias: Bool = true) {
-        weight = scope.layerWeight("weight", shape: [outFeatures, inFeatures])
+    /// Reads `weight` (and `bias` when `bias` is true) under `scope`; `storedAsConv1x1` asks for the weight as the
+    /// reference stores a 1×1 `nn.Conv2d` used per pixel, `[out, in, 1, 1]` (the same matrix).
+    public init(_ scope: WeightScope, inFeatures: Int, outFeatures: Int, bias: Bool = true, storedAsConv1x1: Bool = false) {
+        let shape = [outFeatures, inFeatures]
+        weight = storedAsConv1x1 ? scope.layerWeight("weight", shape: shape + [1, 1]).reshaped(shape)
+            : scope.layerWeight("weight", shape: shape)
         self.bias = bias ? scope.tensor("bias", shape: [outFeatures]) : nil
         key = scope.registerLayer(weightShape: [outFeatures, inFeatures])
     }

@@ -1,5 +1,6 @@
 // Reads a component's parameters by checkpoint key and keeps books: every key asked for but absent, every
 // shape that differs, and every key in the file that nothing asked for — all reported together by name.
+// Over a `WeightRecorder` it reads nothing and reports nothing: each request is noted for the recorder instead.
 
 import SafeTensors
 import Tensors
@@ -39,6 +40,7 @@ public final class Weights {
     public let source: TensorSource
     private let prefix: String
     private let ignoredKeys: (String) -> Bool
+    private let recorder: WeightRecorder?
     private var used: Set<String> = []
     private var problems: [WeightProblem] = []
     /// Every Linear and Conv2d built from these weights: layer key → weight shape as the layer computes with it
@@ -51,6 +53,7 @@ public final class Weights {
         self.source = source
         self.prefix = prefix
         self.ignoredKeys = ignoring
+        recorder = source as? WeightRecorder
     }
 
     /// The scope for keys under `path` (e.g. `down_blocks.0.resnets.1`).
@@ -59,14 +62,16 @@ public final class Weights {
     /// The tensor stored under `key`, which must have `shape`; a zero tensor stands in when it is
     /// missing or mis-shaped, and the problem is recorded for `finish()`.
     public func tensor(_ key: String, shape: [Int]) -> Tensor {
-        read(key, shape: shape, as: { try $0.tensor($1) }, shapeOf: \.shape, reshape: { $0.reshaped($1) })
+        if let recorder { return recorder.recordTensor(prefix + key, shape: shape) }
+        return read(key, shape: shape, as: { try $0.tensor($1) }, shapeOf: \.shape, reshape: { $0.reshaped($1) })
             ?? Tensor(zeros: shape)
     }
 
     /// The Linear or Conv2d weight stored under `key`, in its stored precision (F16 stays half); checked
     /// like `tensor(_:shape:)`.
     public func layerWeight(_ key: String, shape: [Int]) -> LayerWeight {
-        read(key, shape: shape, as: { try $0.layerWeight($1) }, shapeOf: \.shape, reshape: { $0.reshaped($1) })
+        if let recorder { return recorder.recordLayerWeight(prefix + key, shape: shape) }
+        return read(key, shape: shape, as: { try $0.layerWeight($1) }, shapeOf: \.shape, reshape: { $0.reshaped($1) })
             ?? LayerWeight(Tensor(zeros: shape))
     }
 

@@ -11,13 +11,14 @@ public struct Transformer2DModel {
     let blocks: [BasicTransformerBlock]
 
     public init(_ scope: WeightScope, channels: Int, heads: Int, depth: Int, crossAttentionDim: Int, groups: Int,
-                onlyCrossAttention: Bool) {
+                onlyCrossAttention: Bool, linearProjection: Bool) {
         let headDim = channels / heads
         let inner = heads * headDim
         norm = GroupNorm(scope["norm"], groups: groups, channels: channels, epsilon: 1e-6)
-        // A 1×1 conv and a linear hold the same matrix; the loader accepts either stored shape.
-        projectIn = Linear(scope["proj_in"], inFeatures: channels, outFeatures: inner)
-        projectOut = Linear(scope["proj_out"], inFeatures: inner, outFeatures: channels)
+        // A 1×1 conv and a linear hold the same matrix: asked for in the shape the reference stores (the loader
+        // accepts either), computed as a linear.
+        projectIn = Linear(scope["proj_in"], inFeatures: channels, outFeatures: inner, storedAsConv1x1: !linearProjection)
+        projectOut = Linear(scope["proj_out"], inFeatures: inner, outFeatures: channels, storedAsConv1x1: !linearProjection)
         blocks = (0..<depth).map {
             BasicTransformerBlock(scope["transformer_blocks"][$0], dim: inner, heads: heads, headDim: headDim,
                                   crossAttentionDim: crossAttentionDim, onlyCrossAttention: onlyCrossAttention)

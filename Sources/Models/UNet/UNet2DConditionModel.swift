@@ -34,7 +34,8 @@ public struct UNet2DConditionModel {
         let settings = UNetBlockSettings(timeEmbeddingChannels: config.timeEmbeddingChannels, groups: config.normNumGroups,
                                          epsilon: config.normEps, activation: activation,
                                          scaleShift: config.resnetTimeScaleShift == "scale_shift",
-                                         outputScaleFactor: config.resnetOutScaleFactor)
+                                         outputScaleFactor: config.resnetOutScaleFactor,
+                                         linearProjection: config.useLinearProjection)
         timeEmbedding = TimestepEmbedding(root["time_embedding"], inChannels: channels[0],
                                           embeddingDim: config.timeEmbeddingChannels, activation: activation)
         convIn = Conv2d(root["conv_in"], inChannels: config.inChannels, outChannels: channels[0],

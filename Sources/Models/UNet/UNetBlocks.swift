@@ -11,6 +11,8 @@ struct UNetBlockSettings {
     let activation: Activation
     let scaleShift: Bool
     let outputScaleFactor: Float
+    /// `use_linear_projection`: the transformers' proj_in/proj_out are linears, not 1×1 convs.
+    let linearProjection: Bool
 }
 
 extension UNetBlockSettings {
@@ -26,7 +28,8 @@ extension UNetBlockSettings {
         guard let a = attention else { return [] }
         return (0..<layers).map { i in
             Transformer2DModel(scope["attentions"][i], channels: channels, heads: a.heads, depth: a.depth,
-                               crossAttentionDim: a.crossAttentionDim, groups: groups, onlyCrossAttention: a.onlyCrossAttention)
+                               crossAttentionDim: a.crossAttentionDim, groups: groups, onlyCrossAttention: a.onlyCrossAttention,
+                               linearProjection: linearProjection)
         }
     }
 }
