@@ -79,7 +79,7 @@ row("sgemm 320×4096×2880", seconds: sgemmSeconds, flops: sgemmFlops, reference
 let convShapes = [(320, 64, 1), (640, 32, 1), (1280, 16, 1), (1280, 8, 1), (320, 64, 2), (512, 64, 1), (512, 128, 1),
                   (256, 256, 1), (128, 512, 1)]
 for (channels, size, batch) in convShapes where !quick || batch == 1 {
-    let x = random([batch, channels, size, size], seed: 6), w = random([channels, channels, 3, 3], seed: 7)
+    let x = random([batch, channels, size, size], seed: 6), w = LayerWeight(random([channels, channels, 3, 3], seed: 7))
     let b = random([channels], seed: 8)
     let flops = 2.0 * Double(batch * channels * channels * 9 * size * size)
     let algorithms: [(String, ConvolutionAlgorithm)] = [("im2col", .im2col), ("winogradF2", .winogradF2),

@@ -1,12 +1,15 @@
-// out[n, o, y, x] = bias[o] + Σ_{c,ky,kx} w[o, c, ky, kx] · in[n, c, y·s − pad + ky, x·s − pad + kx]  (NCHW).
+// out[n, o, y, x] = bias[o] + Σ_{c,ky,kx} w[o, c, ky, kx] · in[n, c, y·s − pad + ky, x·s − pad + kx]  (NCHW),
+// optionally of the input upsampled or group-normalised as it is read, plus a residual as the output is written.
 // 1×1 stride-1 convs are one GEMM per image; large 3×3 stride-1 convs use Winograd
 // (WinogradConvolution.swift), stride-1 convs with ≤ 8 channels on a side direct summation
 // (DirectConvolution.swift); others unfold a band of output rows for a block of input channels into an im2col
 // panel (bounded size, built in parallel) and multiply it by those channels' columns of the [out, in·kh·kw]
 // weight, accumulating block by block.
+// Every algorithm equals `Reference.conv2d` (Conv2DReference.swift) within max|a−b|/max|b| ≤ 2e-6, Winograd
+// F(4×4) within 1e-5 (its larger transform constants round more), fusions included (Conv2DReferenceTests).
 
-/// Zero padding on each side of the image, in pixels.
-public struct Padding2D: Equatable, Sendable {
+/// Zero padding on each side of the image, in pixels; an integer literal pads all four sides alike.
+public struct Padding2D: Equatable, Sendable, ExpressibleByIntegerLiteral {
     public var top: Int, bottom: Int, left: Int, right: Int
 
     public init(top: Int, bottom: Int, left: Int, right: Int) {
@@ -16,6 +19,11 @@ public struct Padding2D: Equatable, Sendable {
     /// The same padding on all four sides.
     public static func uniform(_ pixels: Int) -> Padding2D {
         Padding2D(top: pixels, bottom: pixels, left: pixels, right: pixels)
+    }
+
+    /// `padding=n` as torch writes it: n pixels on every side.
+    public init(integerLiteral pixels: Int) {
+        self = .uniform(pixels)
     }
 }
 
@@ -91,50 +99,81 @@ public enum ConvolutionAlgorithm: Sendable {
     case direct
 }
 
+/// The work `conv2d` does besides the convolution, in the same passes: what it reads in place of its stored input,
+/// and what it adds to its output as it writes it.
+public struct Conv2DFusion {
+    /// What the convolution reads.
+    public enum Input {
+        /// The stored tensor.
+        case stored
+        /// `F.interpolate(x, scale_factor=2, mode="nearest")` (diffusers' `Upsample2D`).
+        case upsampledNearest2x
+        /// `act(x · scale[n, c] + shift[n, c])`: a group norm (+ SiLU) as its statistics define it.
+        case normalized(ChannelNormalization)
+
+        var isUpsampled: Bool {
+            if case .upsampledNearest2x = self { return true } else { return false }
+        }
+
+        /// The input map applied to `x` on its own: the tensor a convolution without the fusion would read.
+        public func applied(to x: Tensor) -> Tensor {
+            switch self {
+            case .stored: return x
+            case .upsampledNearest2x: return x.upsampledNearest2x()
+            case .normalized(let normalization): return x.normalized(by: normalization)
+            }
+        }
+    }
+
+    public var input: Input
+    /// Added to the output (whose shape it has): the residual add of a ResNet block.
+    public var residual: Tensor?
+
+    public init(input: Input = .stored, adding residual: Tensor? = nil) {
+        self.input = input
+        self.residual = residual
+    }
+
+    /// A plain convolution.
+    public static var none: Conv2DFusion { Conv2DFusion() }
+    /// The convolution of the input upsampled ×2 by nearest neighbour.
+    public static var upsamplingNearest2x: Conv2DFusion { Conv2DFusion(input: .upsampledNearest2x) }
+
+    /// The convolution of `act(norm(x))` as `normalization` describes it (of x itself when nil), plus `residual`.
+    public static func normalizing(_ normalization: ChannelNormalization?, adding residual: Tensor? = nil) -> Conv2DFusion {
+        Conv2DFusion(input: normalization.map { .normalized($0) } ?? .stored, adding: residual)
+    }
+}
+
 extension Tensor {
-    /// `F.conv2d(self, weight, bias, stride, padding)` for NCHW input and `[out, in, kh, kw]` weight.
-    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
-        conv2d(weight: weight, bias: bias, stride: stride, padding: .uniform(padding))
-    }
-
-    /// Convolution with explicit per-side zero padding (the VAE's asymmetric downsampling pad); with `residual`
-    /// (the output's shape) it returns `conv + bias + residual` in one pass, the residual add of a ResNet block;
-    /// with `normalization` it convolves `self.normalized(by: normalization)` (a group norm + SiLU before the
-    /// conv), applied as the input is read where the algorithm allows, without writing the normalised tensor.
-    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D,
-                       algorithm: ConvolutionAlgorithm = .automatic, adding residual: Tensor? = nil,
-                       normalizing normalization: ChannelNormalization? = nil) -> Tensor {
-        conv2d(weight: LayerWeight(weight), bias: bias, stride: stride, padding: padding, algorithm: algorithm,
-               adding: residual, normalizing: normalization)
-    }
-
-    /// `conv2d` with the weight in its stored precision (a half weight is widened block by block as it is read).
-    public func conv2d(weight: LayerWeight, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D,
-                       algorithm: ConvolutionAlgorithm = .automatic, adding residual: Tensor? = nil,
-                       normalizing normalization: ChannelNormalization? = nil) -> Tensor {
+    /// `F.conv2d(x', weight, bias, stride, padding) (+ residual)` for NCHW input and an `[out, in, kh, kw]` weight in
+    /// its stored precision (a half weight is widened block by block as it is read), where x' is this tensor as
+    /// `fusion` maps it (upsampled, or normalised) and the residual is `fusion`'s, both done within the conv's own
+    /// passes where the algorithm allows. `algorithm` forces a method (tests, benchmarks); `.automatic` picks one
+    /// by shape (`ConvGeometry.resolve`).
+    public func conv2d(weight: LayerWeight, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D = 0,
+                       fusing fusion: Conv2DFusion = .none, algorithm: ConvolutionAlgorithm = .automatic) -> Tensor {
         precondition(rank == 4 && weight.shape.count == 4, "conv2d needs NCHW input and OIHW weight, got \(shape), \(weight.shape)")
-        let geometry = ConvGeometry(inChannels: shape[1], height: shape[2], width: shape[3],
+        let scale = fusion.input.isUpsampled ? 2 : 1
+        var geometry = ConvGeometry(inChannels: shape[1], height: scale * shape[2], width: scale * shape[3],
                                     kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
                                     stride: stride, padding: padding)
-        return convolve(geometry, weight: weight, bias: bias, algorithm: algorithm, adding: residual,
-                        normalizing: normalization)
-    }
-
-    /// `F.conv2d(F.interpolate(self, scale_factor=2, mode="nearest"), weight, bias, padding=padding)` (diffusers'
-    /// `Upsample2D`). Where the conv runs as Winograd, its input transform reads each stored row twice and each
-    /// value twice, so the 4× larger upsampled tensor is never written; other algorithms get it materialised.
-    public func conv2d(upsampling2x weight: LayerWeight, bias: Tensor? = nil, padding: Int) -> Tensor {
-        precondition(rank == 4 && weight.shape.count == 4, "conv2d needs NCHW input and OIHW weight, got \(shape), \(weight.shape)")
-        var geometry = ConvGeometry(inChannels: shape[1], height: 2 * shape[2], width: 2 * shape[3],
-                                    kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
-                                    stride: 1, padding: .uniform(padding))
-        switch geometry.resolve(.automatic, outChannels: weight.shape[0]) {
-        case .winogradF2, .winogradF4:
-            geometry.inputUpsampled = true
-            return convolve(geometry, weight: weight, bias: bias, algorithm: .automatic, adding: nil, normalizing: nil)
-        default:
-            return upsampledNearest2x().conv2d(weight: weight, bias: bias, padding: .uniform(padding))
+        var normalization: ChannelNormalization?
+        switch fusion.input {
+        case .stored: break
+        case .normalized(let map): normalization = map
+        case .upsampledNearest2x:
+            // Winograd's input transform reads each stored row twice and each value twice, so the 4× larger
+            // upsampled tensor is never written; the other algorithms get it materialised.
+            switch geometry.resolve(algorithm, outChannels: weight.shape[0]) {
+            case .winogradF2, .winogradF4: geometry.inputUpsampled = true
+            default:
+                return upsampledNearest2x().conv2d(weight: weight, bias: bias, stride: stride, padding: padding,
+                                                   fusing: Conv2DFusion(adding: fusion.residual), algorithm: algorithm)
+            }
         }
+        return convolve(geometry, weight: weight, bias: bias, algorithm: algorithm, adding: fusion.residual,
+                        normalizing: normalization)
     }
 
     /// The convolution `geometry` describes, of this tensor (stored upsampled-by-half when the geometry says so).

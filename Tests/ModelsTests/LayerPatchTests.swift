@@ -30,7 +30,7 @@ final class LayerPatchTests: XCTestCase {
         let conv = Conv2d(try weights(weight).scope("layer"), inChannels: 4, outChannels: 6, kernel: 3, stride: 2, padding: 1)
         let update = LowRankUpdate(down: values([2, 4, 3, 3], seed: 2), up: values([6, 2, 1, 1], seed: 3), scale: 0.7)
         let x = values([1, 4, 9, 7], seed: 4)
-        let expected = x.conv2d(weight: merged(weight, update), bias: conv.bias, stride: 2, padding: 1)
+        let expected = x.conv2d(weight: LayerWeight(merged(weight, update)), bias: conv.bias, stride: 2, padding: 1)
         for application in LoRAApplication.allCases {
             let patches = LayerPatches(["layer": LayerPatch(updates: [update], application: application)])
             XCTAssertClose(patches.bind { conv(x) }, expected, relativeTolerance: 1e-5, "\(application)")

@@ -54,10 +54,10 @@ final class LayerWeightTests: XCTestCase {
             let (float, half) = halfValues([40, 24, kernel, kernel], seed: UInt64(kernel))
             let padding = Padding2D.uniform(kernel / 2)
             for algorithm in algorithms {
-                let expected = x.conv2d(weight: float, bias: bias, padding: padding, algorithm: algorithm,
-                                        adding: residual, normalizing: normalization)
-                let actual = x.conv2d(weight: half, bias: bias, padding: padding, algorithm: algorithm,
-                                      adding: residual, normalizing: normalization)
+                let fusion = Conv2DFusion.normalizing(normalization, adding: residual)
+                let expected = x.conv2d(weight: LayerWeight(float), bias: bias, padding: padding, fusing: fusion,
+                                        algorithm: algorithm)
+                let actual = x.conv2d(weight: half, bias: bias, padding: padding, fusing: fusion, algorithm: algorithm)
                 XCTAssertClose(actual, expected, relativeTolerance: 1e-6, "\(kernel)×\(kernel) \(algorithm)")
             }
         }
@@ -68,7 +68,7 @@ final class LayerWeightTests: XCTestCase {
         let x = randomTensor([1, 320, 8, 8], seed: 11), bias = randomTensor([600], seed: 12)
         let (float, half) = halfValues([600, 320, 3, 3], seed: 13)
         XCTAssertClose(x.conv2d(weight: half, bias: bias, padding: .uniform(1), algorithm: .im2col),
-                       x.conv2d(weight: float, bias: bias, padding: .uniform(1), algorithm: .im2col),
+                       x.conv2d(weight: LayerWeight(float), bias: bias, padding: .uniform(1), algorithm: .im2col),
                        relativeTolerance: 1e-6, "k in slices")
     }
 
@@ -82,8 +82,8 @@ final class LayerWeightTests: XCTestCase {
         for outChannels in [16, 128] {
             let (float, half) = halfValues([outChannels, 1000, 3, 3], seed: UInt64(outChannels))
             let bias = outChannels == 16 ? nil : randomTensor([outChannels], seed: 15)
-            let reference = x.conv2d(weight: float, bias: bias, padding: .uniform(1), algorithm: .winogradF2)
-            let im2col = x.conv2d(weight: float, bias: bias, padding: .uniform(1), algorithm: .im2col)
+            let reference = x.conv2d(weight: LayerWeight(float), bias: bias, padding: .uniform(1), algorithm: .winogradF2)
+            let im2col = x.conv2d(weight: LayerWeight(float), bias: bias, padding: .uniform(1), algorithm: .im2col)
             XCTAssertClose(im2col, reference, relativeTolerance: 1e-5, "\(outChannels) Float32 im2col vs Winograd")
             XCTAssertClose(x.conv2d(weight: half, bias: bias, padding: .uniform(1), algorithm: .im2col), im2col,
                            relativeTolerance: 1e-6, "\(outChannels) half vs Float32 im2col")
@@ -95,6 +95,6 @@ final class LayerWeightTests: XCTestCase {
         let (float, half) = halfValues([8, 16, 3, 3], seed: 10)
         let padding = Padding2D(top: 0, bottom: 1, left: 0, right: 1)
         XCTAssertClose(x.conv2d(weight: half, stride: 2, padding: padding),
-                       x.conv2d(weight: float, stride: 2, padding: padding), relativeTolerance: 1e-6, "stride 2")
+                       x.conv2d(weight: LayerWeight(float), stride: 2, padding: padding), relativeTolerance: 1e-6, "stride 2")
     }
 }

@@ -31,34 +31,15 @@ public struct Conv2d {
         key = scope.registerLayer(weightShape: [outChannels, inChannels, kernel, kernel])
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        if let patch = LayerPatches.current(key) {
-            return patch.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
+    /// `conv(x)` with `fusion` (an input map, a residual add) done in the convolution's own passes. A request's
+    /// LoRA patch computes the layer its own way: it gets the mapped input, and the residual is added after.
+    public func callAsFunction(_ x: Tensor, fusing fusion: Conv2DFusion = .none) -> Tensor {
+        guard let patch = LayerPatches.current(key) else {
+            return x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, fusing: fusion)
         }
-        return x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
-    }
-
-    /// `self(x upsampled ×2 by nearest neighbour)` (diffusers' `Upsample2D`), without writing the upsampled
-    /// tensor where the kernel can read `x` upsampled as it goes.
-    public func callAsFunction(upsampling2x x: Tensor) -> Tensor {
-        guard LayerPatches.current(key) == nil, stride == 1, padding == .uniform(padding.top) else {
-            return self(x.upsampledNearest2x())
-        }
-        return x.conv2d(upsampling2x: weight, bias: bias, padding: padding.top)
-    }
-
-    /// `self(normalization(x)) (+ residual)` without writing the normalised input (GroupNorm → act → conv),
-    /// and with the residual add of a ResNet block done as the output is written.
-    public func callAsFunction(_ x: Tensor, normalizing normalization: ChannelNormalization? = nil,
-                               adding residual: Tensor?) -> Tensor {
-        if let patch = LayerPatches.current(key) {
-            // A request's LoRA computes the layer its own way: give it the normalised input, add afterwards.
-            let input = normalization.map { x.normalized(by: $0) } ?? x
-            var output = patch.conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding)
-            if let residual { output.add(residual) }
-            return output
-        }
-        return x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, adding: residual,
-                 normalizing: normalization)
+        var output = patch.conv2d(fusion.input.applied(to: x), weight: weight, bias: bias, stride: stride,
+                                  padding: padding)
+        if let residual = fusion.residual { output.add(residual) }
+        return output
     }
 }

@@ -59,8 +59,8 @@ public final class LayerPatch: @unchecked Sendable {
         }
         var y = x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
         for update in updates {
-            let low = x.conv2d(weight: update.down, stride: stride, padding: padding)
-            y.add(low.conv2d(weight: update.up), scaledBy: update.scale)
+            let low = x.conv2d(weight: LayerWeight(update.down), stride: stride, padding: padding)
+            y.add(low.conv2d(weight: LayerWeight(update.up)), scaledBy: update.scale)
         }
         return y
     }

@@ -19,6 +19,7 @@ public struct GEGLUFeedForward {
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         x.mappingRowBlocks(of: Self.tokensPerBlock, outputWidth: output.outFeatures) { rows in
+            // diffusers: net[2](hidden_states * gelu(gate)), hidden_states, gate = net[0].proj(x).chunk(2, dim=-1)
             output(projection(rows).geglu())
         }
     }

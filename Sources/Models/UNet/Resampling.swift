@@ -29,6 +29,7 @@ public struct Upsample2D {
     /// Upsamples ×2, or to `size` (height, width) when the UNet's input was not a multiple of its total stride.
     public func callAsFunction(_ x: Tensor, size: (Int, Int)? = nil) -> Tensor {
         if let size { return conv(x.upsampledNearest(height: size.0, width: size.1)) }
-        return conv(upsampling2x: x)
+        // diffusers: conv(F.interpolate(hidden_states, scale_factor=2.0, mode="nearest"))
+        return conv(x, fusing: .upsamplingNearest2x)
     }
 }

@@ -31,7 +31,8 @@ public struct ResnetBlock2D {
     }
 
     public func callAsFunction(_ input: Tensor, timeEmbedding: Tensor? = nil) -> Tensor {
-        var hidden = conv1(input, normalizing: norm1.normalization(of: input, activation: activation), adding: nil)
+        // diffusers: hidden_states = conv1(nonlinearity(norm1(input_tensor)))
+        var hidden = conv1(input, fusing: .normalizing(norm1.normalization(of: input, activation: activation)))
         var projected: Tensor?
         if let timeProjection, let timeEmbedding {
             // [B, C] → [B, C, 1, 1], broadcast over the pixels.
@@ -47,8 +48,9 @@ public struct ResnetBlock2D {
         } else {
             normalization = norm2.normalization(of: hidden, activation: activation)
         }
-        // (input + hidden): conv2 normalises as it reads and adds the (shortcut of the) input as it writes.
-        let output = conv2(hidden, normalizing: normalization, adding: shortcut.map { $0(input) } ?? input)
+        // diffusers: conv_shortcut(input_tensor) + conv2(nonlinearity(norm2(hidden_states))), the norm and act
+        // (unless scale-shift applied them above) read into conv2, the sum written by it.
+        let output = conv2(hidden, fusing: .normalizing(normalization, adding: shortcut.map { $0(input) } ?? input))
         return outputScaleFactor == 1 ? output : output * (1 / outputScaleFactor)
     }
 }

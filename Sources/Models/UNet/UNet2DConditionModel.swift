@@ -109,6 +109,7 @@ public struct UNet2DConditionModel {
             let size = forwardSize && i < upBlocks.count - 1 ? (skips[remaining - 1].shape[2], skips[remaining - 1].shape[3]) : nil
             hidden = block(hidden, skips: &skips, timeEmbedding: embedding, context: encoderHiddenStates, upsampleSize: size)
         }
-        return convOut(hidden, normalizing: normOut.normalization(of: hidden, activation: activation), adding: nil)
+        // diffusers: conv_out(conv_act(conv_norm_out(sample)))
+        return convOut(hidden, fusing: .normalizing(normOut.normalization(of: hidden, activation: activation)))
     }
 }

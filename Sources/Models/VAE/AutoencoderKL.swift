@@ -93,8 +93,8 @@ public struct AutoencoderKL {
         var hidden = encoderConvIn(images)
         for block in encoderBlocks { hidden = block(hidden) }
         hidden = encoderMid(hidden)
-        hidden = encoderConvOut(hidden, normalizing: encoderNormOut.normalization(of: hidden, activation: activation),
-                                adding: nil)
+        // diffusers: conv_out(conv_act(conv_norm_out(sample)))
+        hidden = encoderConvOut(hidden, fusing: .normalizing(encoderNormOut.normalization(of: hidden, activation: activation)))
         return DiagonalGaussian(moments: quantConv.map { $0(hidden) } ?? hidden)
     }
 
@@ -103,7 +103,7 @@ public struct AutoencoderKL {
         var hidden = decoderConvIn(postQuantConv.map { $0(latents) } ?? latents)
         hidden = decoderMid(hidden)
         for block in decoderBlocks { hidden = block(hidden) }
-        return decoderConvOut(hidden, normalizing: decoderNormOut.normalization(of: hidden, activation: activation),
-                              adding: nil)
+        // diffusers: conv_out(conv_act(conv_norm_out(sample)))
+        return decoderConvOut(hidden, fusing: .normalizing(decoderNormOut.normalization(of: hidden, activation: activation)))
     }
 }

@@ -1,0 +1,23 @@
+// The oracles of the fast kernels: each operation as the few plain loops of its formula — no SIMD, no tiling, no
+// threads, sums in Double — so it can be checked by reading. Tests compare the kernels against them on shapes
+// the torch fixtures lack (and the references against the fixtures); each fast kernel's header states its tolerance.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Plain-loop reference versions of the kernels (as llm.c keeps `matmul_forward_naive` beside `matmul_forward`):
+/// slow, obviously correct, and used as test oracles.
+public enum Reference {
+    /// The activation of one value, by its textbook formula in Double.
+    public static func activation(_ activation: Activation, _ x: Double) -> Double {
+        switch activation {
+        case .silu, .swish: return x / (1 + exp(-x))
+        case .quickGELU: return x / (1 + exp(-1.702 * x))
+        case .gelu: return 0.5 * x * (1 + erf(x / 2.0.squareRoot()))
+        case .geluTanh: return 0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+        }
+    }
+}
