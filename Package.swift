@@ -10,9 +10,14 @@ let targetCPU: [String] = {
     return requested.isEmpty ? [] : ["-target-cpu", requested]
 }()
 
-/// Release-grade code generation for the numeric modules: the kernels are SIMD loops that are
-/// unusably slow without optimisation, and tests run in release (`make test`).
+/// The kernels (Tensors): SIMD loops whose index arithmetic is checked by their tests and their references, built
+/// with `-Ounchecked`, where bounds and overflow checks and preconditions become assumptions — measured to matter
+/// there, and only there.
 let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"] + targetCPU, .when(configuration: .release))]
+
+/// Every other module, above all those that read outside bytes (checkpoints, images, prompts, requests): `-O`,
+/// so a bad index traps instead of reading past a buffer; the target CPU still lets inlined kernels run at width.
+let checkedSettings: [SwiftSetting] = [.unsafeFlags(["-wmo"] + targetCPU, .when(configuration: .release))]
 
 let package = Package(
     name: "img2img",
@@ -47,16 +52,16 @@ let package = Package(
                        providers: [.apt(["libturbojpeg0-dev"])]),
 
         .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
-        .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: kernelSettings),
-        .target(name: "Images", dependencies: ["CLibPNG", "CTurboJPEG"], swiftSettings: kernelSettings),
-        .target(name: "Models", dependencies: ["Tensors", "SafeTensors"], swiftSettings: kernelSettings),
-        .target(name: "Random", dependencies: ["Tensors"], swiftSettings: kernelSettings),
-        .target(name: "Schedulers", dependencies: ["Tensors", "Random"], swiftSettings: kernelSettings),
+        .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: checkedSettings),
+        .target(name: "Images", dependencies: ["CLibPNG", "CTurboJPEG"], swiftSettings: checkedSettings),
+        .target(name: "Models", dependencies: ["Tensors", "SafeTensors"], swiftSettings: checkedSettings),
+        .target(name: "Random", dependencies: ["Tensors"], swiftSettings: checkedSettings),
+        .target(name: "Schedulers", dependencies: ["Tensors", "Random"], swiftSettings: checkedSettings),
         .target(name: "Pipelines", dependencies: ["Tensors", "SafeTensors", "Images", "Tokenizers", "Models", "Random",
-                                                  "Schedulers", "Safety"], swiftSettings: kernelSettings),
-        .target(name: "Tokenizers", dependencies: [], swiftSettings: kernelSettings),
+                                                  "Schedulers", "Safety"], swiftSettings: checkedSettings),
+        .target(name: "Tokenizers", dependencies: [], swiftSettings: checkedSettings),
         .target(name: "Safety", dependencies: ["Tensors", "SafeTensors", "Images", "Models"],
-                swiftSettings: kernelSettings),
+                swiftSettings: checkedSettings),
         .target(name: "Server", dependencies: [
             "Images", "Models", "Pipelines", "Random", "Safety", "Tensors",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -67,7 +72,7 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], resources: [.copy("Resources/openapi.json")]),
 
-        .target(name: "ModelSynthesis", dependencies: ["Tensors", "SafeTensors", "Models"], swiftSettings: kernelSettings),
+        .target(name: "ModelSynthesis", dependencies: ["Tensors", "SafeTensors", "Models"], swiftSettings: checkedSettings),
 
         .executableTarget(name: "img2img", dependencies: [
             "Tensors", "SafeTensors", "Images", "Models", "Random", "Schedulers", "Tokenizers", "Pipelines", "Server",
@@ -75,7 +80,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "KernelBenchmarks", dependencies: ["Tensors", "SafeTensors"], path: "Benchmarks/KernelBenchmarks",
-                          swiftSettings: kernelSettings),
+                          swiftSettings: checkedSettings),
 
         .target(name: "TestSupport", dependencies: ["Tensors", "SafeTensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
