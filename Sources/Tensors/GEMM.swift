@@ -100,12 +100,6 @@ public enum BLASThreads {
         openblas_set_num_threads(1)
         return true
     }()
-
-    /// Runs `body` with OpenBLAS limited to one thread (kept for callers that predate the single pool).
-    public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
-        ensureSingleThreaded()
-        return try body()
-    }
 }
 
 extension Tensor {
