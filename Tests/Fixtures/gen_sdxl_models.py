@@ -7,11 +7,10 @@ gen_models.py so every norm and bias matters."""
 import pathlib
 
 import torch
-from diffusers import UNet2DConditionModel
 from safetensors.torch import load_file, save_file
 from transformers import CLIPTextConfig, CLIPTextModelWithProjection
 
-from gen_models import perturb
+from gen_models import perturb, saved_unet
 
 POOLED_WIDTH = 24  # encoder 2's projection width: the UNet's `text_embeds`
 TIME_ID_WIDTH = 8  # addition_time_embed_dim
@@ -46,11 +45,14 @@ TEXT_ENCODER_2 = dict(vocab_size=1000, hidden_size=24, intermediate_size=40, num
                       bos_token_id=998, pad_token_id=0, projection_dim=POOLED_WIDTH)
 
 
+def save_expected(folder, tensors):
+    save_file({k: v.contiguous() for k, v in tensors.items()}, folder / "expected.safetensors")
+
+
 def unets(out_dir, g):
     for name, cfg in SDXL_UNETS.items():
-        model = perturb(UNet2DConditionModel(**cfg), g)
         folder = out_dir / name
-        model.save_pretrained(folder)
+        model = saved_unet(cfg, folder, g)
         sample = torch.randn(2, cfg["in_channels"], 8, 8, generator=g)
         context = torch.randn(2, 7, cfg["cross_attention_dim"], generator=g)
         text_embeds = torch.randn(2, POOLED_WIDTH, generator=g)
@@ -63,7 +65,7 @@ def unets(out_dir, g):
                 expected[f"output_{label}"] = model(sample, t, encoder_hidden_states=context,
                                                     added_cond_kwargs=added).sample
             expected[f"timesteps_{label}"] = t.float()
-        save_file({k: v.contiguous() for k, v in expected.items()}, folder / "expected.safetensors")
+        save_expected(folder, expected)
 
 
 def text_encoder_2(out_dir, g):
@@ -84,7 +86,7 @@ def text_encoder_2(out_dir, g):
         pooled = model.text_model(ids).pooler_output
     expected = {"input_ids": ids.float(), "last_hidden_state": out.last_hidden_state, "pooled": pooled,
                 "text_embeds": out.text_embeds, "hidden_state_minus2": out.hidden_states[-2]}
-    save_file({k: v.contiguous() for k, v in expected.items()}, folder / "expected.safetensors")
+    save_expected(folder, expected)
 
 
 def generate(out_dir: pathlib.Path):
