@@ -34,6 +34,10 @@ public final class StableDiffusionComponents {
         tokenizer = try CLIPTokenizer(directory: index.folder(of: "tokenizer", classes: ["CLIPTokenizer", "CLIPTokenizerFast"]))
         textEncoder = try CLIPTextModel(directory: index.folder(of: "text_encoder", classes: ["CLIPTextModel"]))
         unet = try UNet2DConditionModel(directory: index.folder(of: "unet", classes: ["UNet2DConditionModel"]))
+        guard !unet.requiresAddedConditioning else {
+            throw PipelineError.unsupportedModel("the UNet of this \(index.className) folder needs SDXL's added conditioning "
+                                                 + "(addition_embed_type \"text_time\"), which SD1.x/2.x pipelines do not give")
+        }
         vae = try AutoencoderKL(directory: index.folder(of: "vae", classes: ["AutoencoderKL"]))
         // Any class: the runner or the caller may swap it (`GenerationOptions`), so it is checked when a run makes one.
         schedulerConfig = try SchedulerConfig.load(index.folder(of: "scheduler").appendingPathComponent("scheduler_config.json"))

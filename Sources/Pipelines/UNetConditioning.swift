@@ -24,8 +24,7 @@ public struct UNetConditioning {
 extension UNet2DConditionModel {
     /// The noise (or v) prediction for `sample` at `timestep` under `conditioning`.
     func callAsFunction(_ sample: Tensor, timestep: Float, conditioning: UNetConditioning) -> Tensor {
-        precondition(conditioning.textEmbeds == nil && conditioning.timeIDs == nil,
-                     "this UNet has no added conditioning (addition_embed_type)")
-        return self(sample, timesteps: [timestep], encoderHiddenStates: conditioning.encoderHiddenStates)
+        self(sample, timesteps: [timestep], encoderHiddenStates: conditioning.encoderHiddenStates,
+             addedTextEmbeds: conditioning.textEmbeds, addedTimeIDs: conditioning.timeIDs)
     }
 }

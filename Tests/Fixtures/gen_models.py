@@ -83,11 +83,17 @@ def text_encoders(out_dir, g):
         save_file({k: v.contiguous() for k, v in expected.items()}, folder / "expected.safetensors")
 
 
+def saved_unet(cfg, folder, g):
+    """A UNet built from `cfg`, perturbed and saved in `folder`."""
+    model = perturb(UNet2DConditionModel(**cfg), g)
+    model.save_pretrained(folder)
+    return model
+
+
 def unets(out_dir, g):
     for name, cfg in TINY_UNETS.items():
-        model = perturb(UNet2DConditionModel(**cfg), g)
         folder = out_dir / name
-        model.save_pretrained(folder)
+        model = saved_unet(cfg, folder, g)
         height, width = (9, 7) if name == "unet_variant" else (8, 8)
         cross = cfg["cross_attention_dim"]
         sample = torch.randn(2, cfg["in_channels"], height, width, generator=g)

@@ -81,21 +81,25 @@ final class PipelineSynthesizerTests: XCTestCase {
     func testRecordedParametersAreTheLayoutsDiffusersWrites() throws {
         // The model fixtures were saved by diffusers / transformers: every key and stored shape (a 1×1-conv proj_in
         // as [out, in, 1, 1], SD2's linear one as [out, in]) must be what recording their configs gives.
-        let models = Fixtures.root.appendingPathComponent("models")
         func config<Config: Decodable>(_ folder: String, _ type: Config.Type) throws -> Config {
-            try decodeConfig(type, from: models.appendingPathComponent("\(folder)/config.json"))
+            try decodeConfig(type, from: Fixtures.url("\(folder)/config.json"))
         }
         var cases: [(folder: String, file: String, specs: [ParameterSpec])] = []
-        for folder in ["text_sd1", "text_sd2"] {
+        for folder in ["models/text_sd1", "models/text_sd2"] {
             cases.append((folder, "model.safetensors", try clipTextParameters(config(folder, CLIPTextConfig.self))))
         }
-        for folder in ["unet_sd1", "unet_sd2", "unet_ip2p", "unet_variant"] {
+        let withProjection = "sdxl_models/text_sdxl_2"
+        cases.append((withProjection, "model.safetensors",
+                      try clipTextParameters(config(withProjection, CLIPTextConfig.self), withProjection: true)))
+        for folder in ["models/unet_sd1", "models/unet_sd2", "models/unet_ip2p", "models/unet_variant",
+                       "sdxl_models/unet_sdxl", "sdxl_models/unet_sdxl_refiner"] {
             cases.append((folder, "diffusion_pytorch_model.safetensors",
                           try unetParameters(config(folder, UNet2DConditionConfig.self))))
         }
-        cases.append(("vae", "diffusion_pytorch_model.safetensors", try vaeParameters(config("vae", AutoencoderKLConfig.self))))
+        cases.append(("models/vae", "diffusion_pytorch_model.safetensors",
+                      try vaeParameters(config("models/vae", AutoencoderKLConfig.self))))
         for (folder, file, specs) in cases {
-            let checkpoint = try SafeTensorsFile(contentsOf: models.appendingPathComponent("\(folder)/\(file)"))
+            let checkpoint = try SafeTensorsFile(contentsOf: Fixtures.url("\(folder)/\(file)"))
             let stored = Dictionary(uniqueKeysWithValues: checkpoint.names.compactMap { name in
                 checkpoint.info(name).map { (name, $0.shape) }
             })
@@ -106,6 +110,31 @@ final class PipelineSynthesizerTests: XCTestCase {
                 XCTAssertEqual(shape, stored[name], "\(folder): \(name)")
             }
         }
+    }
+
+    func testTextTimeUNetLayoutHasTheKnownParameterCounts() throws {
+        // SDXL base and refiner UNets (architecture fields of their config.json; diffusers `num_parameters()`).
+        let base = #"{"addition_embed_type": "text_time", "addition_time_embed_dim": 256, "attention_head_dim": [5, 10, 20], "block_out_channels": [320, 640, 1280], "cross_attention_dim": 2048, "down_block_types": ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"], "projection_class_embeddings_input_dim": 2816, "transformer_layers_per_block": [1, 2, 10], "up_block_types": ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"], "upcast_attention": null, "use_linear_projection": true}"#
+        let refiner = #"{"addition_embed_type": "text_time", "addition_time_embed_dim": 256, "attention_head_dim": [6, 12, 24, 24], "block_out_channels": [384, 768, 1536, 1536], "cross_attention_dim": 1280, "down_block_types": ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"], "projection_class_embeddings_input_dim": 2560, "transformer_layers_per_block": 4, "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"], "upcast_attention": null, "use_linear_projection": true}"#
+        for (json, count, addEmbedding) in [(base, 2_567_463_684, [1280, 2816]), (refiner, 2_259_526_660, [1536, 2560])] {
+            let specs = try unetParameters(JSONDecoder().decode(UNet2DConditionConfig.self, from: Data(json.utf8)))
+            XCTAssertEqual(specs.reduce(0) { $0 + Tensor.elementCount(of: $1.shape) }, count)
+            XCTAssertEqual(specs.first { $0.name == "add_embedding.linear_1.weight" }?.shape, addEmbedding)
+        }
+    }
+
+    func testSynthesizedTextTimeUNetLoadsAndRunsWithAddedConditioning() throws {
+        let config = try decodeConfig(UNet2DConditionConfig.self, from: Fixtures.url("sdxl_models/unet_sdxl/config.json"))
+        let specs = try unetParameters(config)
+        let random = RandomWeights(seed: 5)
+        let bytes = try SafeTensorsWriter.serialize(specs.map { ($0.name, random.tensor(for: $0)) })
+        let unet = try UNet2DConditionModel(config: config, weights: Weights(source: SafeTensorsFile(bytes: bytes)))
+        let pooled = Tensor(shape: [1, 24], values: (0..<24).map { Float($0) / 24 })
+        let timeIDs = Tensor(shape: [1, 6], values: [64, 48, 0, 0, 64, 48])
+        let output = unet(Tensor(zeros: [1, 4, 8, 8]), timesteps: [500], encoderHiddenStates: Tensor(zeros: [1, 3, 40]),
+                          addedTextEmbeds: pooled, addedTimeIDs: timeIDs)
+        XCTAssertEqual(output.shape, [1, 4, 8, 8])
+        XCTAssertTrue(output.scalars.allSatisfy(\.isFinite))
     }
 
     func testRolesAreReadOffKeysAndShapes() throws {

@@ -4,23 +4,34 @@ import Tensors
 import TestSupport
 import XCTest
 
-/// UNet2DConditionModel against diffusers on tiny random models, batch 2, at three timestep pairs:
-/// max|Δ|/max|ref| ≤ 1e-4.
+/// UNet2DConditionModel against diffusers on tiny random models, batch 2, at three timestep pairs (SDXL's with
+/// per-row pooled text embeds and time ids): max|Δ|/max|ref| ≤ 1e-4.
 final class UNetTests: XCTestCase {
-    func check(_ name: String) throws {
-        let model = try UNet2DConditionModel(directory: Fixtures.url("models/\(name)"))
-        let expected = try Fixtures.tensors("models/\(name)/expected.safetensors")
+    /// `folder` under Tests/Fixtures; its `text_embeds` and `time_ids`, when present, are the added conditioning.
+    func check(_ folder: String) throws {
+        let model = try UNet2DConditionModel(directory: Fixtures.url(folder))
+        let expected = try Fixtures.tensors("\(folder)/expected.safetensors")
+        XCTAssertEqual(model.requiresAddedConditioning, expected["time_ids"] != nil, folder)
         for label in ["t981", "t1", "tmixed"] {
             let output = model(expected["sample"]!, timesteps: expected["timesteps_\(label)"]!.scalars,
-                               encoderHiddenStates: expected["encoder_hidden_states"]!)
-            XCTAssertClose(output, expected["output_\(label)"]!, relativeTolerance: 1e-4, "\(name) \(label)")
+                               encoderHiddenStates: expected["encoder_hidden_states"]!,
+                               addedTextEmbeds: expected["text_embeds"], addedTimeIDs: expected["time_ids"])
+            XCTAssertClose(output, expected["output_\(label)"]!, relativeTolerance: 1e-4, "\(folder) \(label)")
         }
     }
 
-    func testSD1StyleUNetMatchesDiffusers() throws { try check("unet_sd1") }
-    func testSD2StyleUNetWithLinearProjectionAndPerBlockHeadsMatchesDiffusers() throws { try check("unet_sd2") }
-    func testInstructPix2PixEightChannelUNetMatchesDiffusers() throws { try check("unet_ip2p") }
-    func testScaleShiftFreqShiftCentredOddSizeUNetMatchesDiffusers() throws { try check("unet_variant") }
+    func testSD1StyleUNetMatchesDiffusers() throws { try check("models/unet_sd1") }
+    func testSD2StyleUNetWithLinearProjectionAndPerBlockHeadsMatchesDiffusers() throws { try check("models/unet_sd2") }
+    func testInstructPix2PixEightChannelUNetMatchesDiffusers() throws { try check("models/unet_ip2p") }
+    func testScaleShiftFreqShiftCentredOddSizeUNetMatchesDiffusers() throws { try check("models/unet_variant") }
+
+    func testSDXLTextTimeUNetWithPerLevelDepthsAndSixTimeIDsMatchesDiffusers() throws {
+        try check("sdxl_models/unet_sdxl")
+    }
+
+    func testSDXLRefinerShapedUNetWithFiveTimeIDsMatchesDiffusers() throws {
+        try check("sdxl_models/unet_sdxl_refiner")
+    }
 
     func testUnsupportedBlockTypeIsAConfigErrorNamingTheField() throws {
         let json = #"{"down_block_types": ["AttnDownBlock2D", "DownBlock2D"], "up_block_types": ["UpBlock2D", "UpBlock2D"], "block_out_channels": [32, 64]}"#
@@ -31,9 +42,32 @@ final class UNetTests: XCTestCase {
     }
 
     func testAdditionEmbeddingIsRefusedNotIgnored() throws {
-        let json = #"{"addition_embed_type": "text_time"}"#
-        XCTAssertThrowsError(try JSONDecoder().decode(UNet2DConditionConfig.self, from: Data(json.utf8))) { error in
-            XCTAssertTrue("\(error)".contains("addition_embed_type"), "\(error)")
+        for type in ["text", "image", "text_image", "image_hint"] {
+            let json = #"{"addition_embed_type": "\#(type)", "encoder_hid_dim": null}"#
+            XCTAssertThrowsError(try JSONDecoder().decode(UNet2DConditionConfig.self, from: Data(json.utf8))) { error in
+                XCTAssertEqual(error as? ConfigError, .unsupported(field: "addition_embed_type", value: type,
+                                                                    supported: "text_time, null"))
+            }
+        }
+    }
+
+    func testTextTimeAdditionEmbeddingIsAccepted() throws {
+        let json = #"{"addition_embed_type": "text_time", "addition_embed_type_num_heads": 64, "addition_time_embed_dim": 256, "projection_class_embeddings_input_dim": 2816, "upcast_attention": null}"#
+        let config = try JSONDecoder().decode(UNet2DConditionConfig.self, from: Data(json.utf8))
+        XCTAssertTrue(config.requiresAddedConditioning)
+        XCTAssertEqual(config.additionTimeEmbedDim, 256)
+        XCTAssertEqual(config.projectionClassEmbeddingsInputDim, 2816)
+        XCTAssertFalse(UNet2DConditionConfig().requiresAddedConditioning)
+    }
+
+    func testTextTimeWithoutItsWidthsIsAConfigErrorNamingTheField() throws {
+        let cases = [("addition_time_embed_dim", #"{"addition_embed_type": "text_time", "projection_class_embeddings_input_dim": 2816}"#),
+                     ("projection_class_embeddings_input_dim", #"{"addition_embed_type": "text_time", "addition_time_embed_dim": 256, "projection_class_embeddings_input_dim": null}"#)]
+        for (field, json) in cases {
+            XCTAssertThrowsError(try JSONDecoder().decode(UNet2DConditionConfig.self, from: Data(json.utf8))) { error in
+                XCTAssertEqual(error as? ConfigError, .unsupported(field: field, value: "null",
+                                                                    supported: "a positive width when addition_embed_type is text_time"))
+            }
         }
     }
 

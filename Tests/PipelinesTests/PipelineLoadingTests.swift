@@ -48,6 +48,16 @@ final class PipelineLoadingTests: XCTestCase {
         }
     }
 
+    func testATextTimeUNetInAnSDFolderIsRefusedNotRunWithoutItsConditioning() throws {
+        let model = try folder { _ in }
+        let unet = model.appendingPathComponent("unet")
+        try FileManager.default.removeItem(at: unet)
+        try FileManager.default.copyItem(at: Fixtures.url("sdxl_models/unet_sdxl"), to: unet)
+        XCTAssertThrowsError(try PipelineLoader.load(folder: model, modelID: "m")) {
+            XCTAssertTrue("\($0)".contains("addition_embed_type \"text_time\""), "\($0)")
+        }
+    }
+
     func testTheLoaderPicksThePipelineByTheUNetsInputChannels() throws {
         XCTAssertTrue(try PipelineLoader.load(folder: Fixtures.url("pipelines/models/sd1"), modelID: "m")
             is StableDiffusionImg2ImgPipeline)

@@ -81,7 +81,10 @@ public struct CLIPTextModel {
         // The Hub's `text_model.` prefix, unless the checkpoint holds bare keys only (transformers 5's form).
         let bare = !source.names.isEmpty && !source.names.contains { $0.hasPrefix("text_model.") }
         let prefix = bare ? "" : "text_model."
-        let weights = Weights(source: source, prefix: prefix) { $0.hasSuffix("position_ids") }
+        // Without a prefix, `text_projection` would read as an unexpected key of the text model: its own reader checks it.
+        let weights = Weights(source: source, prefix: prefix) {
+            $0.hasSuffix("position_ids") || (withProjection && $0.hasPrefix("text_projection."))
+        }
         let root = weights.scope()
         let hidden = config.hiddenSize
         tokenEmbedding = root["embeddings"]["token_embedding"].layerWeight("weight", shape: [config.vocabSize, hidden])

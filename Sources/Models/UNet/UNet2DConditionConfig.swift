@@ -34,6 +34,13 @@ public struct UNet2DConditionConfig: Decodable {
     public var convInKernel = 3
     public var convOutKernel = 3
     public var sampleSize: Int?
+    /// `"text_time"` (SDXL): pooled text embeds and micro-conditioning ids are added to the time embedding;
+    /// nil: no added embedding.
+    public var additionEmbedType: String?
+    /// Width of each time id's sinusoid (`text_time`).
+    public var additionTimeEmbedDim: Int?
+    /// Input width of `add_embedding` (`text_time`): pooled width + time ids × `addition_time_embed_dim`.
+    public var projectionClassEmbeddingsInputDim: Int?
 
     enum CodingKeys: String, CodingKey {
         case inChannels = "in_channels", outChannels = "out_channels", centerInputSample = "center_input_sample"
@@ -47,9 +54,11 @@ public struct UNet2DConditionConfig: Decodable {
         case useLinearProjection = "use_linear_projection", upcastAttention = "upcast_attention"
         case resnetTimeScaleShift = "resnet_time_scale_shift", resnetOutScaleFactor = "resnet_out_scale_factor"
         case timeEmbeddingType = "time_embedding_type", convInKernel = "conv_in_kernel", convOutKernel = "conv_out_kernel"
-        case sampleSize = "sample_size"
+        case sampleSize = "sample_size", additionEmbedType = "addition_embed_type"
+        case additionTimeEmbedDim = "addition_time_embed_dim"
+        case projectionClassEmbeddingsInputDim = "projection_class_embeddings_input_dim"
         // Fields whose non-default values select features this engine does not implement.
-        case classEmbedType = "class_embed_type", additionEmbedType = "addition_embed_type"
+        case classEmbedType = "class_embed_type"
         case encoderHidDim = "encoder_hid_dim", encoderHidDimType = "encoder_hid_dim_type"
         case numClassEmbeds = "num_class_embeds", timeCondProjDim = "time_cond_proj_dim"
         case timeEmbeddingDim = "time_embedding_dim", timeEmbeddingActFn = "time_embedding_act_fn"
@@ -58,8 +67,6 @@ public struct UNet2DConditionConfig: Decodable {
         case resnetSkipTimeAct = "resnet_skip_time_act", classEmbeddingsConcat = "class_embeddings_concat"
         case midBlockOnlyCrossAttention = "mid_block_only_cross_attention"
         case reverseTransformerLayersPerBlock = "reverse_transformer_layers_per_block"
-        case projectionClassEmbeddingsInputDim = "projection_class_embeddings_input_dim"
-        case additionTimeEmbedDim = "addition_time_embed_dim"
     }
 
     public init() {}
@@ -95,13 +102,15 @@ public struct UNet2DConditionConfig: Decodable {
         convInKernel = try c.value(.convInKernel, default: d.convInKernel)
         convOutKernel = try c.value(.convOutKernel, default: d.convOutKernel)
         sampleSize = try? c.decodeIfPresent(Int.self, forKey: .sampleSize)
+        additionEmbedType = try c.decodeIfPresent(String.self, forKey: .additionEmbedType)
+        additionTimeEmbedDim = try c.decodeIfPresent(Int.self, forKey: .additionTimeEmbedDim)
+        projectionClassEmbeddingsInputDim = try c.decodeIfPresent(Int.self, forKey: .projectionClassEmbeddingsInputDim)
         try Self.refuseNonNull(c, [.numAttentionHeads], why: "diffusers itself refuses `num_attention_heads` for this class")
-        try Self.refuseNonNull(c, [.classEmbedType, .additionEmbedType, .encoderHidDim, .encoderHidDimType,
+        try Self.refuseNonNull(c, [.classEmbedType, .encoderHidDim, .encoderHidDimType,
                                    .numClassEmbeds, .timeCondProjDim, .timeEmbeddingDim, .timeEmbeddingActFn,
                                    .timestepPostAct, .crossAttentionNorm, .reverseTransformerLayersPerBlock,
-                                   .projectionClassEmbeddingsInputDim, .additionTimeEmbedDim,
                                    .midBlockOnlyCrossAttention],
-                               why: "null (not used by SD1.x / SD2.x / InstructPix2Pix)")
+                               why: "null (not used by SD1.x / SD2.x / SDXL / InstructPix2Pix)")
         for key in [CodingKeys.dualCrossAttention, .resnetSkipTimeAct, .classEmbeddingsConcat] {
             if try c.decodeIfPresent(Bool.self, forKey: key) == true {
                 throw ConfigError.unsupported(field: key.rawValue, value: "true", supported: "false")
@@ -141,6 +150,7 @@ public struct UNet2DConditionConfig: Decodable {
         guard timeEmbeddingType == "positional" else {
             throw ConfigError.unsupported(field: "time_embedding_type", value: timeEmbeddingType, supported: "positional")
         }
+        try validateAdditionEmbedding()
         guard convInKernel % 2 == 1, convOutKernel % 2 == 1 else {
             throw ConfigError.unsupported(field: "conv_in_kernel/conv_out_kernel", value: "\(convInKernel)/\(convOutKernel)", supported: "odd sizes")
         }
@@ -159,6 +169,24 @@ public struct UNet2DConditionConfig: Decodable {
                                           supported: "a divisor of every block_out_channels entry (\(channels))")
         }
     }
+
+    /// `text_time` is the one added embedding implemented, and it needs both of its widths.
+    private func validateAdditionEmbedding() throws {
+        guard let additionEmbedType else { return }
+        guard additionEmbedType == "text_time" else {
+            throw ConfigError.unsupported(field: "addition_embed_type", value: additionEmbedType, supported: "text_time, null")
+        }
+        for (field, width) in [("addition_time_embed_dim", additionTimeEmbedDim),
+                               ("projection_class_embeddings_input_dim", projectionClassEmbeddingsInputDim)] {
+            guard let width, width > 0 else {
+                throw ConfigError.unsupported(field: field, value: width.map { "\($0)" } ?? "null",
+                                              supported: "a positive width when addition_embed_type is text_time")
+            }
+        }
+    }
+
+    /// Whether the UNet needs `text_embeds` and `time_ids` besides the text states (`addition_embed_type: "text_time"`).
+    public var requiresAddedConditioning: Bool { additionEmbedType == "text_time" }
 
     /// Attention heads per block. diffusers reads `attention_head_dim` as the head *count* here
     /// (`num_attention_heads = num_attention_heads or attention_head_dim`), a naming quirk kept for parity.

@@ -1,5 +1,6 @@
-// The diffusers `UNet2DConditionModel` (SD1.x, SD2.x, SD-Turbo, InstructPix2Pix): timestep embedding →
-// conv_in → down blocks (keeping skip states) → mid block → up blocks (consuming them) → norm → act → conv_out.
+// The diffusers `UNet2DConditionModel` (SD1.x, SD2.x, SD-Turbo, InstructPix2Pix, SDXL): timestep embedding
+// (+ SDXL's `text_time` added embedding) → conv_in → down blocks (keeping skip states) → mid block → up blocks
+// (consuming them) → norm → act → conv_out.
 
 import Foundation
 import SafeTensors
@@ -9,6 +10,8 @@ import Tensors
 public struct UNet2DConditionModel {
     public let config: UNet2DConditionConfig
     let timeEmbedding: TimestepEmbedding
+    /// `add_time_proj` + `add_embedding` when `addition_embed_type` is "text_time".
+    let addEmbedding: TextTimeEmbedding?
     let convIn: Conv2d
     let downBlocks: [UNetDownBlock]
     let midBlock: UNetMidBlock?
@@ -38,6 +41,7 @@ public struct UNet2DConditionModel {
                                          linearProjection: config.useLinearProjection)
         timeEmbedding = TimestepEmbedding(root["time_embedding"], inChannels: channels[0],
                                           embeddingDim: config.timeEmbeddingChannels, activation: activation)
+        addEmbedding = config.requiresAddedConditioning ? TextTimeEmbedding(root["add_embedding"], config: config) : nil
         convIn = Conv2d(root["conv_in"], inChannels: config.inChannels, outChannels: channels[0],
                         kernel: config.convInKernel, padding: (config.convInKernel - 1) / 2)
         let heads = config.headCounts, layers = config.layerCounts, crossDims = config.crossAttentionDims
@@ -73,6 +77,9 @@ public struct UNet2DConditionModel {
         try weights.finish(component: "unet")
     }
 
+    /// Whether a call needs `addedTextEmbeds` and `addedTimeIDs` (SDXL's `addition_embed_type: "text_time"`).
+    public var requiresAddedConditioning: Bool { config.requiresAddedConditioning }
+
     /// Loads `unet/config.json` and its weights from a diffusers model folder's `unet` directory.
     public init(directory: URL) throws {
         let config = try decodeConfig(UNet2DConditionConfig.self, from: directory.appendingPathComponent("config.json"))
@@ -81,15 +88,12 @@ public struct UNet2DConditionModel {
     }
 
     /// The model output for `sample` `[B, C, H, W]` at `timesteps` (one per batch entry, or one for all)
-    /// conditioned on `encoderHiddenStates` `[B, T, D]`.
-    public func callAsFunction(_ sample: Tensor, timesteps: [Float], encoderHiddenStates: Tensor) -> Tensor {
-        let batch = sample.shape[0]
-        precondition(timesteps.count == batch || timesteps.count == 1, "need 1 or \(batch) timesteps")
-        let times = timesteps.count == batch ? timesteps : Array(repeating: timesteps[0], count: batch)
-        let projected = sinusoidalTimestepEmbedding(times, dimension: config.blockOutChannels[0],
-                                                    flipSinToCos: config.flipSinToCos,
-                                                    downscaleFreqShift: Float(config.freqShift))
-        let embedding = timeEmbedding(projected)
+    /// conditioned on `encoderHiddenStates` `[B, T, D]` and, for a `text_time` UNet (SDXL), on the pooled
+    /// `addedTextEmbeds` `[B, P]` and `addedTimeIDs` `[B, N]` (diffusers' `added_cond_kwargs`).
+    public func callAsFunction(_ sample: Tensor, timesteps: [Float], encoderHiddenStates: Tensor,
+                               addedTextEmbeds: Tensor? = nil, addedTimeIDs: Tensor? = nil) -> Tensor {
+        let embedding = combinedTimeEmbedding(timesteps, batch: sample.shape[0], addedTextEmbeds: addedTextEmbeds,
+                                              addedTimeIDs: addedTimeIDs)
 
         var hidden = config.centerInputSample ? sample * 2 + -1 : sample
         hidden = convIn(hidden)
@@ -111,5 +115,27 @@ public struct UNet2DConditionModel {
         }
         // diffusers: conv_out(conv_act(conv_norm_out(sample)))
         return convOut(hidden, fusing: .normalizing(normOut.normalization(of: hidden, activation: activation)))
+    }
+
+    /// `emb` of diffusers' forward: `time_embedding(time_proj(t))`, plus the added embedding of a `text_time` UNet.
+    func combinedTimeEmbedding(_ timesteps: [Float], batch: Int, addedTextEmbeds: Tensor?, addedTimeIDs: Tensor?) -> Tensor {
+        precondition(timesteps.count == batch || timesteps.count == 1, "need 1 or \(batch) timesteps")
+        let times = timesteps.count == batch ? timesteps : Array(repeating: timesteps[0], count: batch)
+        let projected = sinusoidalTimestepEmbedding(times, dimension: config.blockOutChannels[0],
+                                                    flipSinToCos: config.flipSinToCos,
+                                                    downscaleFreqShift: Float(config.freqShift))
+        var embedding = timeEmbedding(projected)
+        guard let addEmbedding else {
+            precondition(addedTextEmbeds == nil && addedTimeIDs == nil,
+                         "this UNet has no added conditioning (addition_embed_type is null): pass no text embeds or time ids")
+            return embedding
+        }
+        guard let addedTextEmbeds, let addedTimeIDs else {
+            preconditionFailure("a UNet with addition_embed_type \"text_time\" needs addedTextEmbeds and addedTimeIDs")
+        }
+        precondition(addedTextEmbeds.shape.first == batch,
+                     "text_embeds has \(addedTextEmbeds.shape.first ?? 0) rows for a batch of \(batch)")
+        embedding.add(addEmbedding(textEmbeds: addedTextEmbeds, timeIDs: addedTimeIDs))
+        return embedding
     }
 }
