@@ -20,15 +20,20 @@ public enum PipelineLoader {
     /// Pipeline classes whose folders hold the components of an SD1.x / SD2.x model.
     static let stableDiffusionClasses: Set = ["StableDiffusionPipeline", "StableDiffusionImg2ImgPipeline",
                                               "StableDiffusionInstructPix2PixPipeline"]
+    /// Pipeline classes whose folders hold the components of an SDXL model.
+    static let stableDiffusionXLClasses: Set = ["StableDiffusionXLPipeline", "StableDiffusionXLImg2ImgPipeline"]
 
     /// The pipeline for the model in `folder`; `modelID` selects the runner's per-model rules; LoRA ids resolve
     /// through `loraLibrary`, their updates applied as `loraApplication` says.
     public static func load(folder: URL, modelID: String, loraLibrary: LoRALibrary = LoRALibrary(),
                             loraApplication: LoRAApplication = .merged) throws -> any ImageToImagePipeline {
         let index = try ModelIndex(folder: folder)
+        if stableDiffusionXLClasses.contains(index.className) {
+            return StableDiffusionXLImg2ImgPipeline(components: try StableDiffusionXLComponents(index: index, modelID: modelID))
+        }
         guard stableDiffusionClasses.contains(index.className) else {
-            throw PipelineError.unsupportedModel(
-                "model_index.json names \(index.className); supported: \(stableDiffusionClasses.sorted().joined(separator: ", "))")
+            let supported = stableDiffusionClasses.union(stableDiffusionXLClasses).sorted().joined(separator: ", ")
+            throw PipelineError.unsupportedModel("model_index.json names \(index.className); supported: \(supported)")
         }
         let components = try StableDiffusionComponents(index: index, modelID: modelID, loraLibrary: loraLibrary,
                                                        loraApplication: loraApplication)

@@ -12,6 +12,8 @@ public struct ModelIndex: Sendable {
     public let className: String
     /// Component folder → its class name, for the components present (listed and not null).
     public let components: [String: String]
+    /// The pipeline's boolean settings (`requires_aesthetics_score`, `force_zeros_for_empty_prompt`, …).
+    public let flags: [String: Bool]
 
     /// Reads `folder/model_index.json`.
     public init(folder: URL) throws {
@@ -23,13 +25,16 @@ public struct ModelIndex: Sendable {
         }
         self.folder = folder
         className = name
-        var present: [String: String] = [:]
+        var present: [String: String] = [:], flags: [String: Bool] = [:]
         for (key, value) in object where !key.hasPrefix("_") {
             if let entry = value as? [Any], entry.count == 2, let componentClass = entry[1] as? String {
                 present[key] = componentClass
+            } else if let number = value as? NSNumber, CFGetTypeID(number) == CFBooleanGetTypeID() {
+                flags[key] = number.boolValue
             }
         }
         components = present
+        self.flags = flags
     }
 
     /// The folder of component `name`, which must be present and, when `classes` is given, of one of them.

@@ -3,7 +3,9 @@
 /// What a pipeline runs: a `GenerationRequest` resolved by `RunnerContract` for one loaded model.
 public struct PipelineRequest: Sendable {
     public var prompt: String
-    public var negativePrompt: String
+    /// nil only from a library call without one (the API always sends one, "" by default): SDXL then zeroes the
+    /// unconditional embeddings where the model says `force_zeros_for_empty_prompt`; SD encodes "".
+    public var negativePrompt: String?
     public var strength: Double
     public var guidanceScale: Double
     public var imageGuidanceScale: Double
@@ -22,7 +24,7 @@ public struct PipelineRequest: Sendable {
     /// The seed of every image, in order: `seed + i`, as the runner's route makes them.
     public var seeds: [Int128] { (0..<numImages).map { seed + Int128($0) } }
 
-    public init(prompt: String, negativePrompt: String = "", strength: Double = 0.8, guidanceScale: Double = 7.5,
+    public init(prompt: String, negativePrompt: String? = "", strength: Double = 0.8, guidanceScale: Double = 7.5,
                 imageGuidanceScale: Double = 1.5, steps: Int, seed: Int128, numImages: Int = 1, safetyCheck: Bool = true,
                 loras: [String: Float] = [:], clipSkip: Int? = nil, schedulerClass: String? = nil) {
         self.prompt = prompt

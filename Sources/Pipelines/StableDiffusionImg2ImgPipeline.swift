@@ -28,8 +28,8 @@ public final class StableDiffusionImg2ImgPipeline: StableDiffusionSteps {
         // 2. Define call parameters
         let guidance = Guidance.classifierFree(request.guidanceScale)
         // 3. Encode input prompt
-        let conditioning = try encodePrompt(request.prompt, negative: request.negativePrompt, clipSkip: request.clipSkip,
-                                            guidance: guidance, hooks: hooks)
+        let conditioning = try encodePrompt(request.prompt, negative: request.negativePrompt ?? "",
+                                            clipSkip: request.clipSkip, guidance: guidance, hooks: hooks)
         // 4. Preprocess image
         let pixels = try preprocess(image, hooks: hooks)
         // 6. Prepare latent variables, part one: the VAE encode draws nothing, so it runs once for all images
@@ -51,36 +51,5 @@ public final class StableDiffusionImg2ImgPipeline: StableDiffusionSteps {
             // 9. Decode and post-process
             return try decodeLatents(denoised, hooks: hooks)
         }.flatMap { $0 }
-    }
-
-    /// diffusers `get_timesteps`: the schedule from t_start = steps − min(⌊steps · strength⌋, steps) on, with the
-    /// scheduler's begin index set there; throws when that leaves no step.
-    func getTimesteps(_ scheduler: Scheduler, steps: Int, strength: Double, hooks: RunHooks) throws -> [Float] {
-        let start = Self.firstStep(steps: steps, strength: strength) * scheduler.order
-        let timesteps = Array(scheduler.timesteps.dropFirst(start))
-        guard !timesteps.isEmpty else {
-            throw PipelineError.invalidInput("strength \(strength) × \(steps) steps leaves no denoising step; raise strength or num_inference_steps")
-        }
-        scheduler.setBeginIndex(start)
-        hooks.record("timesteps", values: timesteps)
-        return timesteps
-    }
-
-    /// t_start = steps − min(⌊steps · strength⌋, steps), in Python's float arithmetic.
-    static func firstStep(steps: Int, strength: Double) -> Int {
-        let initial = min(Int(Double(steps) * strength), steps)
-        return max(steps - initial, 0)
-    }
-
-    /// diffusers `prepare_latents`: a posterior sample × scaling_factor, noised to `timestep`.
-    func prepareLatents(_ posterior: DiagonalGaussian, timestep: Float, scheduler: Scheduler,
-                        generator: RandomGenerator, hooks: RunHooks) -> Tensor {
-        let imageLatents = posterior.sample(noise: generator.randn(posterior.mean.shape)) * components.vae.config.scalingFactor
-        let noise = generator.randn(imageLatents.shape)
-        let latents = scheduler.addNoise(original: imageLatents, noise: noise, timestep: timestep)
-        hooks.record("image_latents", imageLatents)
-        hooks.record("noise", noise)
-        hooks.record("latents", latents)
-        return latents
     }
 }

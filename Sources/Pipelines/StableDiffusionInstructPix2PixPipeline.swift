@@ -26,7 +26,7 @@ public final class StableDiffusionInstructPix2PixPipeline: StableDiffusionSteps 
         // 1. Define call parameters
         let guidance = Guidance.instructPix2Pix(text: request.guidanceScale, image: request.imageGuidanceScale)
         // 2. Encode input prompt (this pipeline has no clip_skip)
-        let conditioning = try encodePrompt(request.prompt, negative: request.negativePrompt, clipSkip: nil,
+        let conditioning = try encodePrompt(request.prompt, negative: request.negativePrompt ?? "", clipSkip: nil,
                                             guidance: guidance, hooks: hooks)
         // 3. Preprocess image
         let pixels = try preprocess(image, hooks: hooks)

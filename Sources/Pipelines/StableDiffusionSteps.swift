@@ -1,7 +1,8 @@
-// The steps the SD img2img and InstructPix2Pix pipelines share, named as diffusers names them (its pipelines
-// share them through mixins and `# Copied from`): `encode_prompt`, the VAE encode of the preprocessed image,
-// a fresh scheduler per image, `get_timesteps`, and the VAE decode. Each carries its own hooks (stage memory,
-// LoRA patches, dumps) so a pipeline's `generate` reads as the algorithm alone.
+// The steps the SD, SDXL and InstructPix2Pix pipelines share, named as diffusers names them (its pipelines
+// share them through mixins and `# Copied from`): the image preprocessing and VAE encode, a fresh scheduler per
+// image, img2img's `get_timesteps` and `prepare_latents`, and the VAE decode; plus SD1.x/2.x's `encode_prompt`.
+// Each carries its own hooks (stage memory, LoRA patches, dumps) so a pipeline's `generate` reads as the
+// algorithm alone.
 
 import Images
 import Models
@@ -9,12 +10,25 @@ import Random
 import Schedulers
 import Tensors
 
-/// A pipeline built on `StableDiffusionComponents`.
-protocol StableDiffusionSteps: ImageToImagePipeline {
-    var components: StableDiffusionComponents { get }
+/// What the shared steps read of a model's components.
+protocol LatentDiffusionComponents: AnyObject {
+    var unet: UNet2DConditionModel { get }
+    var vae: AutoencoderKL { get }
+    var schedulerConfig: SchedulerConfig { get }
+    var imageProcessor: VaeImageProcessor { get }
+    /// The request's LoRAs as patches of this model's layers.
+    func loraBinding(for loras: [String: Float]) throws -> LoRABinding
 }
 
-extension StableDiffusionSteps {
+extension StableDiffusionComponents: LatentDiffusionComponents {}
+
+/// A pipeline built on a latent-diffusion model's components.
+protocol StableDiffusionSteps: ImageToImagePipeline {
+    associatedtype Components: LatentDiffusionComponents
+    var components: Components { get }
+}
+
+extension StableDiffusionSteps where Components == StableDiffusionComponents {
     /// diffusers `encode_prompt`: the prompt's text states (with `clipSkip`, the hidden state that many layers
     /// from the end through the final layer norm), batched with the negative prompt's as `guidance` orders them.
     func encodePrompt(_ prompt: String, negative: String, clipSkip: Int?, guidance: Guidance,
@@ -27,7 +41,9 @@ extension StableDiffusionSteps {
         hooks.record("prompt_embeds", states)
         return UNetConditioning(encoderHiddenStates: states)
     }
+}
 
+extension StableDiffusionSteps {
     /// `image_processor.preprocess`: the image as `[1, 3, H, W]` in [−1, 1], sides floored to multiples of 8.
     func preprocess(_ image: RGBImage, hooks: RunHooks) throws -> Tensor {
         let pixels = try components.imageProcessor.preprocess(image)
@@ -56,6 +72,37 @@ extension StableDiffusionSteps {
         let decoded = hooks.stage(vae) { vae.decode(latents * (1 / vae.config.scalingFactor)) }
         hooks.record("decoded", decoded)
         return try components.imageProcessor.postprocess(decoded)
+    }
+
+    /// diffusers `get_timesteps`: the schedule from t_start = steps − min(⌊steps · strength⌋, steps) on, with the
+    /// scheduler's begin index set there; throws when that leaves no step.
+    func getTimesteps(_ scheduler: Scheduler, steps: Int, strength: Double, hooks: RunHooks) throws -> [Float] {
+        let start = firstStep(steps: steps, strength: strength) * scheduler.order
+        let timesteps = Array(scheduler.timesteps.dropFirst(start))
+        guard !timesteps.isEmpty else {
+            throw PipelineError.invalidInput("strength \(strength) × \(steps) steps leaves no denoising step; raise strength or num_inference_steps")
+        }
+        scheduler.setBeginIndex(start)
+        hooks.record("timesteps", values: timesteps)
+        return timesteps
+    }
+
+    /// t_start = steps − min(⌊steps · strength⌋, steps), in Python's float arithmetic.
+    func firstStep(steps: Int, strength: Double) -> Int {
+        let initial = min(Int(Double(steps) * strength), steps)
+        return max(steps - initial, 0)
+    }
+
+    /// diffusers `prepare_latents`: a posterior sample × scaling_factor, noised to `timestep`.
+    func prepareLatents(_ posterior: DiagonalGaussian, timestep: Float, scheduler: Scheduler,
+                        generator: RandomGenerator, hooks: RunHooks) -> Tensor {
+        let imageLatents = posterior.sample(noise: generator.randn(posterior.mean.shape)) * components.vae.config.scalingFactor
+        let noise = generator.randn(imageLatents.shape)
+        let latents = scheduler.addNoise(original: imageLatents, noise: noise, timestep: timestep)
+        hooks.record("image_latents", imageLatents)
+        hooks.record("noise", noise)
+        hooks.record("latents", latents)
+        return latents
     }
 
     /// The hooks of one run: the options plus the request's LoRA patches.

@@ -1,4 +1,5 @@
-// Loads the end-to-end cases written by Tests/Fixtures/gen_pipelines.py and runs one through our pipeline.
+// Loads the end-to-end cases written by Tests/Fixtures/gen_pipelines.py (SD) and gen_sdxl_pipelines.py (SDXL)
+// and runs one through our pipeline.
 
 import Foundation
 import Images
@@ -10,15 +11,19 @@ import TestSupport
 
 /// One golden diffusers run: its model, input, request and scheduler, and what diffusers produced.
 struct PipelineCase {
+    /// The fixture section: `pipelines` or `sdxl_pipelines`.
+    let section: String
     let name: String
     let model: String
     let image: String
     let request: GenerationRequest
+    /// The case gave no negative prompt at all (diffusers' `negative_prompt=None`), not "".
+    let negativeAbsent: Bool
     let scheduler: SchedulerConfig
 
-    static func all() throws -> [PipelineCase] {
+    static func all(in section: String = "pipelines") throws -> [PipelineCase] {
         // Python's json writes bare -Infinity (lambda_min_clipped); JSONSerialization needs it quoted.
-        let text = try String(contentsOf: Fixtures.url("pipelines/cases.json"), encoding: .utf8)
+        let text = try String(contentsOf: Fixtures.url("\(section)/cases.json"), encoding: .utf8)
             .replacingOccurrences(of: "-Infinity", with: "\"-Infinity\"")
         let entries = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [[String: Any]]
         return try entries.map { entry in
@@ -32,34 +37,44 @@ struct PipelineCase {
             request.seed = Int128((fields["seed"] as! NSNumber).int64Value)
             request.clipSkip = (fields["clip_skip"] as? NSNumber)?.intValue
             let schedulerJSON = try JSONSerialization.data(withJSONObject: entry["scheduler"]!)
-            return PipelineCase(name: entry["name"] as! String, model: entry["model"] as! String,
+            return PipelineCase(section: section, name: entry["name"] as! String, model: entry["model"] as! String,
                                 image: entry["image"] as! String, request: request,
+                                negativeAbsent: fields["negative_prompt"] is NSNull,
                                 scheduler: try SchedulerConfig.decode(schedulerJSON))
         }
     }
 
-    static func named(_ name: String) throws -> PipelineCase {
-        try all().first { $0.name == name }!
+    static func named(_ name: String, in section: String = "pipelines") throws -> PipelineCase {
+        try all(in: section).first { $0.name == name }!
     }
 
-    /// Runs the case with torch's CPU generator; returns our image and the dump of every stage.
-    func run() throws -> (RGBImage, TensorDump) {
-        let pipeline = try PipelineLoader.load(folder: Fixtures.url("pipelines/models/\(model)"), modelID: model)
-        let input = try ImageDecoder.decode(Data(contentsOf: Fixtures.url("pipelines/\(image)")))
+    /// Runs the case with torch's CPU generator (`images` of them, seeds from the case's on); returns our images
+    /// and the dump of every stage.
+    func run(images count: Int = 1) throws -> ([RGBImage], TensorDump) {
+        let pipeline = try PipelineLoader.load(folder: Fixtures.url("\(section)/models/\(model)"), modelID: model)
+        let input = try ImageDecoder.decode(Data(contentsOf: Fixtures.url("\(section)/\(image)")))
         var options = GenerationOptions()
         options.rng = .cpu
         options.schedulerConfig = scheduler
         let dump = TensorDump()
         options.dump = dump
-        let images = try pipeline.generate(image: input, request: request, options: options)
+        var resolved = try RunnerContract.resolve(request, for: pipeline.profile)
+        resolved.numImages = count
+        if negativeAbsent { resolved.negativePrompt = nil }
+        return (try pipeline.generate(image: input, request: resolved, options: options), dump)
+    }
+
+    /// Runs the case once: our image and the dump.
+    func run() throws -> (RGBImage, TensorDump) {
+        let (images, dump) = try run(images: 1)
         return (images[0], dump)
     }
 
     /// diffusers' outputs for this case.
-    func expected() throws -> [String: Tensor] { try Fixtures.tensors("pipelines/\(name).safetensors") }
+    func expected() throws -> [String: Tensor] { try Fixtures.tensors("\(section)/\(name).safetensors") }
 
     func expectedImage() throws -> RGBImage {
-        try ImageDecoder.decode(Data(contentsOf: Fixtures.url("pipelines/\(name).png")))
+        try ImageDecoder.decode(Data(contentsOf: Fixtures.url("\(section)/\(name).png")))
     }
 }
 

@@ -1,0 +1,71 @@
+// The components of an SDXL model folder as `model_index.json` lists them: two tokenizers and text encoders
+// (CLIP ViT-L, absent in the refiner, and OpenCLIP bigG with its projection), the text_time UNet, the VAE
+// (scaling factor 0.13025) and the scheduler config, plus the pipeline's own settings: whether the UNet's
+// micro-conditioning takes an aesthetic score (the refiner) and whether an absent negative prompt is zeros.
+
+import Foundation
+import Models
+import Schedulers
+import Tokenizers
+
+/// The loaded components of an SDXL (base, turbo, refiner, …) model folder.
+public final class StableDiffusionXLComponents: LatentDiffusionComponents {
+    /// The id the runner's per-model rules key on.
+    public let modelID: String
+    public let index: ModelIndex
+    /// The first text encoder (CLIP ViT-L) and its tokenizer; the refiner has neither.
+    public let tokenizer: CLIPTokenizer?
+    public let textEncoder: CLIPTextModel?
+    /// The second (OpenCLIP bigG, `CLIPTextModelWithProjection`): its projected EOS state is the pooled embedding.
+    public let tokenizer2: CLIPTokenizer
+    public let textEncoder2: CLIPTextModel
+    public let unet: UNet2DConditionModel
+    public let vae: AutoencoderKL
+    public let schedulerConfig: SchedulerConfig
+    public let imageProcessor: VaeImageProcessor
+    /// `requires_aesthetics_score` (diffusers' default false): time ids (size, crop, score) instead of
+    /// (size, crop, target size).
+    public let requiresAestheticsScore: Bool
+    /// `force_zeros_for_empty_prompt` (default true): with guidance and no negative prompt at all, zeros.
+    public let forceZerosForEmptyPrompt: Bool
+
+    /// Loads each component the folder lists. LoRAs are not yet fitted to SDXL's layers.
+    public init(index: ModelIndex, modelID: String) throws {
+        self.modelID = modelID
+        self.index = index
+        let tokenizers: Set = ["CLIPTokenizer", "CLIPTokenizerFast"]
+        if index.components["text_encoder"] != nil {
+            tokenizer = try CLIPTokenizer(directory: index.folder(of: "tokenizer", classes: tokenizers))
+            textEncoder = try CLIPTextModel(directory: index.folder(of: "text_encoder", classes: ["CLIPTextModel"]))
+        } else {
+            (tokenizer, textEncoder) = (nil, nil)
+        }
+        tokenizer2 = try CLIPTokenizer(directory: index.folder(of: "tokenizer_2", classes: tokenizers))
+        textEncoder2 = try CLIPTextModel(directory: index.folder(of: "text_encoder_2", classes: ["CLIPTextModelWithProjection"]),
+                                         withProjection: true)
+        unet = try UNet2DConditionModel(directory: index.folder(of: "unet", classes: ["UNet2DConditionModel"]))
+        vae = try AutoencoderKL(directory: index.folder(of: "vae", classes: ["AutoencoderKL"]))
+        // Any class: the runner or the caller may swap it (`GenerationOptions`), so it is checked when a run makes one.
+        schedulerConfig = try SchedulerConfig.load(index.folder(of: "scheduler").appendingPathComponent("scheduler_config.json"))
+        imageProcessor = VaeImageProcessor(scaleFactor: 1 << (vae.config.blockOutChannels.count - 1))
+        requiresAestheticsScore = index.flags["requires_aesthetics_score"] ?? false
+        forceZerosForEmptyPrompt = index.flags["force_zeros_for_empty_prompt"] ?? true
+        guard unet.config.additionEmbedType == "text_time" else {
+            throw PipelineError.unsupportedModel("\(index.className) needs a UNet with addition_embed_type \"text_time\"")
+        }
+        models.forEach { $0.releaseResidentWeights() }
+    }
+
+    /// The checkpoint-backed models, in pipeline order.
+    public var models: [CheckpointBacked] { [textEncoder as CheckpointBacked?, textEncoder2, unet, vae].compactMap { $0 } }
+
+    /// No patches without LoRAs; SDXL LoRAs (kohya's Stability block names, two text encoders) are refused by
+    /// name until they are mapped.
+    public func loraBinding(for loras: [String: Float]) throws -> LoRABinding {
+        try LoRASelection.validate(loras)
+        guard loras.isEmpty else {
+            throw PipelineError.unsupportedModel("LoRAs are not supported on SDXL models yet (\(loras.keys.sorted().joined(separator: ", ")))")
+        }
+        return .none
+    }
+}

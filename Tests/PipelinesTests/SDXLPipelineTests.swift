@@ -1,0 +1,66 @@
+import Foundation
+import Images
+import Pipelines
+import Tensors
+import TestSupport
+import XCTest
+
+/// SDXL img2img against diffusers' `StableDiffusionXLImg2ImgPipeline` (tiny random-weight base and refiner,
+/// torch CPU generator): the UNet's conditioning (both encoders' states, the pooled embedding, the time ids)
+/// max|Δ|/max|ref| ≤ 1e-5, final latents ≤ 1e-3 and the PNG within PSNR ≥ 45 dB, as for SD.
+final class SDXLPipelineTests: XCTestCase {
+    func check(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let fixture = try PipelineCase.named(name, in: "sdxl_pipelines")
+        let (image, dump) = try fixture.run()
+        let expected = try fixture.expected()
+        let ours = Dictionary(dump.entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        for stage in ["prompt_embeds", "add_text_embeds", "add_time_ids"] {
+            guard let actual = ours[stage] else { XCTFail("\(name): our dump lacks \(stage)", file: file, line: line); continue }
+            XCTAssertClose(actual, expected[stage]!, relativeTolerance: 1e-5, "\(name) \(stage)", file: file, line: line)
+        }
+        let steps = dump.entries.filter { $0.name.hasPrefix("step") && $0.name.hasSuffix(".latents") }
+        XCTAssertEqual(steps.count, expected.keys.filter { $0.hasPrefix("latents.step") }.count, "\(name): step count",
+                       file: file, line: line)
+        XCTAssertClose(steps.last!.tensor, expected["final_latents"]!, relativeTolerance: 1e-3, "\(name) final latents",
+                       file: file, line: line)
+        let quality = psnr(image, try fixture.expectedImage())
+        XCTAssertGreaterThanOrEqual(quality, 45, "\(name): PSNR \(quality) dB", file: file, line: line)
+    }
+
+    func testGuidanceWithANegativePrompt() throws { try check("sdxl_cfg_negative") }
+    func testAnEmptyNegativePromptIsEncodedNotZeroed() throws { try check("sdxl_cfg_empty_negative") }
+    func testNoNegativePromptAtAllIsZeroedAsTheModelForces() throws { try check("sdxl_cfg_no_negative_zeros") }
+    func testClipSkipOnAnOddSizedInput() throws { try check("sdxl_clip_skip_odd_size") }
+    func testTurboLikeRunWithoutGuidance() throws { try check("sdxl_turbo_like") }
+    func testRefinerWithoutFirstEncoderUsesAestheticScores() throws { try check("sdxl_refiner_aesthetic") }
+
+    func testEveryFixtureCaseHasATest() throws {
+        XCTAssertEqual(try PipelineCase.all(in: "sdxl_pipelines").count, 7)
+    }
+
+    func testTwoImagesUseConsecutiveSeeds() throws {
+        let fixture = try PipelineCase.named("sdxl_cfg_empty_negative", in: "sdxl_pipelines")
+        let (images, _) = try fixture.run(images: 2)
+        let seed43 = try PipelineCase.named("sdxl_seed_43", in: "sdxl_pipelines")
+        XCTAssertGreaterThanOrEqual(psnr(images[0], try fixture.expectedImage()), 45)
+        XCTAssertGreaterThanOrEqual(psnr(images[1], try seed43.expectedImage()), 45)
+    }
+
+    func testTheRefinerLoadsWithoutTheFirstTextEncoder() throws {
+        let pipeline = try PipelineLoader.load(folder: Fixtures.url("sdxl_pipelines/models/sdxl_refiner"), modelID: "r")
+        let sdxl = try XCTUnwrap(pipeline as? StableDiffusionXLImg2ImgPipeline)
+        XCTAssertNil(sdxl.components.textEncoder)
+        XCTAssertTrue(sdxl.components.requiresAestheticsScore)
+        XCTAssertFalse(sdxl.components.forceZerosForEmptyPrompt)
+    }
+
+    func testLoRAsAreRefusedByNameOnSDXL() throws {
+        let pipeline = try PipelineLoader.load(folder: Fixtures.url("sdxl_pipelines/models/sdxl"), modelID: "m")
+        var request = PipelineRequest(prompt: "x", steps: 2, seed: 1)
+        request.loras = ["org/style": 1]
+        let input = try ImageDecoder.decode(Data(contentsOf: Fixtures.url("sdxl_pipelines/inputs/square.png")))
+        XCTAssertThrowsError(try pipeline.generate(image: input, request: request, options: GenerationOptions())) {
+            XCTAssertTrue("\($0)".contains("LoRAs are not supported on SDXL models yet"), "\($0)")
+        }
+    }
+}
