@@ -29,8 +29,8 @@ public struct ModelIndex: Sendable {
         for (key, value) in object where !key.hasPrefix("_") {
             if let entry = value as? [Any], entry.count == 2, let componentClass = entry[1] as? String {
                 present[key] = componentClass
-            } else if let number = value as? NSNumber, CFGetTypeID(number) == CFBooleanGetTypeID() {
-                flags[key] = number.boolValue
+            } else if let flag = value as? Bool {
+                flags[key] = flag
             }
         }
         components = present

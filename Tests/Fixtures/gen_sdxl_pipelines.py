@@ -139,10 +139,11 @@ def generate(out_dir: pathlib.Path):
     run_case(out_dir, cases, "sdxl_cfg_no_negative_zeros", base, "sdxl", square, request | dict(negative_prompt=None))
     run_case(out_dir, cases, "sdxl_clip_skip_odd_size", base, "sdxl", odd,
              request | dict(negative_prompt="", clip_skip=1, seed=3, num_inference_steps=6))
+    run_case(out_dir, cases, "sdxl_seed_43", base, "sdxl", square, request | dict(negative_prompt="", seed=43))
+    # Last of the base cases: it swaps the pipeline's scheduler.
     run_case(out_dir, cases, "sdxl_turbo_like", base, "sdxl", square,
              request | dict(negative_prompt="", guidance_scale=0.0, num_inference_steps=2, strength=0.5),
              EulerAncestralDiscreteScheduler, dict(timestep_spacing="trailing"))
-    run_case(out_dir, cases, "sdxl_seed_43", base, "sdxl", square, request | dict(negative_prompt="", seed=43))
     run_case(out_dir, cases, "sdxl_refiner_aesthetic", refiner, "sdxl_refiner", square,
              request | dict(negative_prompt="", strength=0.3, num_inference_steps=10))
     (out_dir / "cases.json").write_text(json.dumps(cases, indent=1, default=str))
