@@ -105,6 +105,31 @@ extension StableDiffusionSteps {
         return latents
     }
 
+    /// The img2img steps of every image, each with its own generator (seed `seed + i`) and scheduler: keep the
+    /// last ⌊steps · strength⌋ timesteps, sample the posterior and noise it to the first of them, run the
+    /// denoising loop (expand for guidance → scale → predict the noise residual → guidance → scheduler step),
+    /// decode. The same for SD and SDXL, which differ only in `conditioning`.
+    func img2imgImages(_ posterior: DiagonalGaussian, conditioning: UNetConditioning, guidance: Guidance,
+                       request: PipelineRequest, options: GenerationOptions, hooks: RunHooks) throws -> [RGBImage] {
+        try hooks.forEachImage(request.numImages) { i in
+            let generator = imageGenerator(options.rng, seed: request.seeds[i])
+            // Set timesteps
+            let scheduler = try makeScheduler(request, options: options)
+            let timesteps = try getTimesteps(scheduler, steps: request.steps, strength: request.strength, hooks: hooks)
+            // Prepare latent variables: sample the posterior, add noise at the first timestep
+            let latents = prepareLatents(posterior, timestep: timesteps[0], scheduler: scheduler, generator: generator,
+                                         hooks: hooks)
+            // Denoising loop
+            let loop = DenoisingLoop(unet: components.unet, scheduler: scheduler, generator: generator, hooks: hooks)
+            let denoised = try loop.run(latents, timesteps: timesteps) { latents, t, unet in
+                let input = scheduler.scaleModelInput(guidance.expand(latents), timestep: t)
+                return guidance.combine(unet(input, t, conditioning))
+            }
+            // Decode and post-process
+            return try decodeLatents(denoised, hooks: hooks)
+        }.flatMap { $0 }
+    }
+
     /// The hooks of one run: the options plus the request's LoRA patches.
     func makeHooks(_ request: PipelineRequest, options: GenerationOptions) throws -> RunHooks {
         RunHooks(options: options, loras: try components.loraBinding(for: request.loras))

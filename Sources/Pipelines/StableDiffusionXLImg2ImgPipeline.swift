@@ -40,23 +40,9 @@ public final class StableDiffusionXLImg2ImgPipeline: StableDiffusionSteps {
                                                                     guidance: guidance, hooks: hooks))
         // 6. Prepare latent variables, part one: the VAE encode draws nothing, so it runs once for all images
         let posterior = encodeImage(pixels, hooks: hooks)
-        return try hooks.forEachImage(request.numImages) { i in
-            let generator = imageGenerator(options.rng, seed: request.seeds[i])
-            // 5. Prepare timesteps
-            let scheduler = try makeScheduler(request, options: options)
-            let timesteps = try getTimesteps(scheduler, steps: request.steps, strength: request.strength, hooks: hooks)
-            // 6. Prepare latent variables, part two: sample the posterior, add noise at the first timestep
-            let latents = prepareLatents(posterior, timestep: timesteps[0], scheduler: scheduler, generator: generator,
-                                         hooks: hooks)
-            // 9. Denoising loop: expand for guidance → scale → predict the noise residual → guidance
-            let loop = DenoisingLoop(unet: components.unet, scheduler: scheduler, generator: generator, hooks: hooks)
-            let denoised = try loop.run(latents, timesteps: timesteps) { latents, t, unet in
-                let input = scheduler.scaleModelInput(guidance.expand(latents), timestep: t)
-                return guidance.combine(unet(input, t, conditioning))
-            }
-            // Decode and post-process
-            return try decodeLatents(denoised, hooks: hooks)
-        }.flatMap { $0 }
+        // 5.–9. Per image (seed `seed + i`): prepare timesteps, prepare latent variables, denoise, decode
+        return try img2imgImages(posterior, conditioning: conditioning, guidance: guidance, request: request,
+                                 options: options, hooks: hooks)
     }
 
     /// diffusers SDXL `encode_prompt`: each encoder's `hidden_states[-2]` (with `clipSkip`,
