@@ -65,13 +65,16 @@ struct ImageToImageEndpoint: Sendable {
             return RunnerResponses.error(.badRequest, "Could not read the uploaded image: \(error).")
         }
         context.notes.set("size", "\(image.width)x\(image.height)")
+        var generation = form.generationRequest
+        let seed = generation.seed ?? RunnerContract.randomSeed()  // drawn here so a refused request logs it too
+        generation.seed = seed
+        context.notes.set("seed", seed)
         let resolved: PipelineRequest
         do {
-            resolved = try RunnerContract.resolve(form.generationRequest, for: backend.profile)
+            resolved = try RunnerContract.resolve(generation, for: backend.profile)
         } catch {
             return RunnerResponses.error(.badRequest, error.message)
         }
-        context.notes.set("seed", resolved.seed)
         guard resolved.numImages > 0 else { return RunnerResponses.json(.object([("images", .array([]))])) }
         return try await generate(image: image, request: resolved, backend: backend, context: context)
     }
