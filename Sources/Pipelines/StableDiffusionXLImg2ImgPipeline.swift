@@ -52,7 +52,7 @@ public final class StableDiffusionXLImg2ImgPipeline: StableDiffusionSteps {
     /// the rows are [negative, prompt].
     func encodePrompt(_ prompt: String, negative: String?, clipSkip: Int?, guidance: Guidance,
                       hooks: RunHooks) throws -> (states: Tensor, pooled: Tensor) {
-        var encoded = try encodeText(prompt, clipSkip: clipSkip, hooks: hooks)
+        var encoded = try encodeText(prompt, clipSkip: clipSkip, hooks: hooks, dumped: true)
         if guidance != .none {
             let positive = encoded
             let unconditional = negative == nil && components.forceZerosForEmptyPrompt
@@ -66,8 +66,10 @@ public final class StableDiffusionXLImg2ImgPipeline: StableDiffusionSteps {
         return encoded
     }
 
-    /// One text through every text encoder the model has: states `[1, 77, Σ widths]` and the pooled `[1, proj]`.
-    func encodeText(_ text: String, clipSkip: Int?, hooks: RunHooks) throws -> (states: Tensor, pooled: Tensor) {
+    /// One text through every text encoder the model has: states `[1, 77, Σ widths]` and the pooled `[1, proj]`;
+    /// `dumped` records each encoder's states as `<encoder>_states`.
+    func encodeText(_ text: String, clipSkip: Int?, hooks: RunHooks,
+                    dumped: Bool = false) throws -> (states: Tensor, pooled: Tensor) {
         let encoders = [(components.tokenizer, components.textEncoder, "text_encoder"),
                         (components.tokenizer2, components.textEncoder2, "text_encoder_2")]
         var states: [Tensor] = [], pooled: Tensor?
@@ -78,6 +80,7 @@ public final class StableDiffusionXLImg2ImgPipeline: StableDiffusionSteps {
                 throw PipelineError.invalidInput("clip_skip \(clipSkip ?? 0) exceeds \(name)'s \(output.hiddenStates.count - 1) layers")
             }
             states.append(output.hiddenStates[index])
+            if dumped { hooks.record("\(name)_states", output.hiddenStates[index]) }
             pooled = pooled ?? output.textEmbeds
         }
         guard let pooled else { throw PipelineError.unsupportedModel("text_encoder_2 has no text_projection") }

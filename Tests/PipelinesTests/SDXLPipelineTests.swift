@@ -46,6 +46,16 @@ final class SDXLPipelineTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(psnr(images[1], try seed43.expectedImage()), 45)
     }
 
+    func testTheDumpHoldsEachEncodersStatesOfThePrompt() throws {
+        let (_, dump) = try PipelineCase.named("sdxl_cfg_negative", in: "sdxl_pipelines").run()
+        let ours = Dictionary(dump.entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        let first = try XCTUnwrap(ours["text_encoder_states"]), second = try XCTUnwrap(ours["text_encoder_2_states"])
+        XCTAssertEqual([first.shape[2], second.shape[2]], [32, 24])
+        let prompt = try XCTUnwrap(ours["prompt_embeds"]).slice(along: 0, from: 1, count: 1)
+        XCTAssertEqual(Tensor.concatenate([first, second], along: 2).scalars, prompt.scalars,
+                       "prompt_embeds' conditional row is the two encoders' states side by side")
+    }
+
     func testTheRefinerLoadsWithoutTheFirstTextEncoder() throws {
         let pipeline = try PipelineLoader.load(folder: Fixtures.url("sdxl_pipelines/models/sdxl_refiner"), modelID: "r")
         let sdxl = try XCTUnwrap(pipeline as? StableDiffusionXLImg2ImgPipeline)
