@@ -31,17 +31,16 @@ public final class StableDiffusionComponents {
         self.index = index
         self.loraLibrary = loraLibrary
         self.loraApplication = loraApplication
-        tokenizer = try CLIPTokenizer(directory: index.folder(of: "tokenizer", classes: ["CLIPTokenizer", "CLIPTokenizerFast"]))
-        textEncoder = try CLIPTextModel(directory: index.folder(of: "text_encoder", classes: ["CLIPTextModel"]))
-        unet = try UNet2DConditionModel(directory: index.folder(of: "unet", classes: ["UNet2DConditionModel"]))
+        tokenizer = try index.tokenizer("tokenizer")
+        textEncoder = try index.textEncoder("text_encoder")
+        unet = try index.unet()
         guard !unet.requiresAddedConditioning else {
             throw PipelineError.unsupportedModel("the UNet of this \(index.className) folder needs SDXL's added conditioning "
                                                  + "(addition_embed_type \"text_time\"), which SD1.x/2.x pipelines do not give")
         }
-        vae = try AutoencoderKL(directory: index.folder(of: "vae", classes: ["AutoencoderKL"]))
-        // Any class: the runner or the caller may swap it (`GenerationOptions`), so it is checked when a run makes one.
-        schedulerConfig = try SchedulerConfig.load(index.folder(of: "scheduler").appendingPathComponent("scheduler_config.json"))
-        imageProcessor = VaeImageProcessor(scaleFactor: 1 << (vae.config.blockOutChannels.count - 1))
+        vae = try index.vae()
+        schedulerConfig = try index.schedulerConfig()
+        imageProcessor = VaeImageProcessor(for: vae)
         // Loading read the files' headers and widened what is not kept as F16: none of it is needed resident.
         models.forEach { $0.releaseResidentWeights() }
     }

@@ -33,21 +33,15 @@ public final class StableDiffusionXLComponents: LatentDiffusionComponents {
     public init(index: ModelIndex, modelID: String) throws {
         self.modelID = modelID
         self.index = index
-        let tokenizers: Set = ["CLIPTokenizer", "CLIPTokenizerFast"]
-        if index.components["text_encoder"] != nil {
-            tokenizer = try CLIPTokenizer(directory: index.folder(of: "tokenizer", classes: tokenizers))
-            textEncoder = try CLIPTextModel(directory: index.folder(of: "text_encoder", classes: ["CLIPTextModel"]))
-        } else {
-            (tokenizer, textEncoder) = (nil, nil)
-        }
-        tokenizer2 = try CLIPTokenizer(directory: index.folder(of: "tokenizer_2", classes: tokenizers))
-        textEncoder2 = try CLIPTextModel(directory: index.folder(of: "text_encoder_2", classes: ["CLIPTextModelWithProjection"]),
-                                         withProjection: true)
-        unet = try UNet2DConditionModel(directory: index.folder(of: "unet", classes: ["UNet2DConditionModel"]))
-        vae = try AutoencoderKL(directory: index.folder(of: "vae", classes: ["AutoencoderKL"]))
-        // Any class: the runner or the caller may swap it (`GenerationOptions`), so it is checked when a run makes one.
-        schedulerConfig = try SchedulerConfig.load(index.folder(of: "scheduler").appendingPathComponent("scheduler_config.json"))
-        imageProcessor = VaeImageProcessor(scaleFactor: 1 << (vae.config.blockOutChannels.count - 1))
+        let hasFirstEncoder = index.components["text_encoder"] != nil
+        tokenizer = hasFirstEncoder ? try index.tokenizer("tokenizer") : nil
+        textEncoder = hasFirstEncoder ? try index.textEncoder("text_encoder") : nil
+        tokenizer2 = try index.tokenizer("tokenizer_2")
+        textEncoder2 = try index.textEncoder("text_encoder_2", projection: true)
+        unet = try index.unet()
+        vae = try index.vae()
+        schedulerConfig = try index.schedulerConfig()
+        imageProcessor = VaeImageProcessor(for: vae)
         requiresAestheticsScore = index.flags["requires_aesthetics_score"] ?? false
         forceZerosForEmptyPrompt = index.flags["force_zeros_for_empty_prompt"] ?? true
         guard unet.config.additionEmbedType == "text_time" else {

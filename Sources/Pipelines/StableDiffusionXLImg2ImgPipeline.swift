@@ -52,39 +52,48 @@ public final class StableDiffusionXLImg2ImgPipeline: StableDiffusionSteps {
     /// the rows are [negative, prompt].
     func encodePrompt(_ prompt: String, negative: String?, clipSkip: Int?, guidance: Guidance,
                       hooks: RunHooks) throws -> (states: Tensor, pooled: Tensor) {
-        var encoded = try encodeText(prompt, clipSkip: clipSkip, hooks: hooks, dumped: true)
+        let zeros = negative == nil && components.forceZerosForEmptyPrompt
+        let encodesNegative = guidance != .none && !zeros
+        let texts = [(prompt, clipSkip)] + (encodesNegative ? [(negative ?? "", nil)] : [])
+        let encoded = try encodeTexts(texts, hooks: hooks)
+        var result = encoded[0]
         if guidance != .none {
-            let positive = encoded
-            let unconditional = negative == nil && components.forceZerosForEmptyPrompt
-                ? (states: Tensor(zeros: positive.states.shape), pooled: Tensor(zeros: positive.pooled.shape))
-                : try encodeText(negative ?? "", clipSkip: nil, hooks: hooks)
-            encoded = (guidance.batchPrompt(positive.states) { unconditional.states },
-                       guidance.batchPrompt(positive.pooled) { unconditional.pooled })
+            let unconditional = encodesNegative ? encoded[1]
+                : (states: Tensor(zeros: result.states.shape), pooled: Tensor(zeros: result.pooled.shape))
+            result = (guidance.batchPrompt(result.states) { unconditional.states },
+                      guidance.batchPrompt(result.pooled) { unconditional.pooled })
         }
-        hooks.record("prompt_embeds", encoded.states)
-        hooks.record("add_text_embeds", encoded.pooled)
-        return encoded
+        hooks.record("prompt_embeds", result.states)
+        hooks.record("add_text_embeds", result.pooled)
+        return result
     }
 
-    /// One text through every text encoder the model has: states `[1, 77, Σ widths]` and the pooled `[1, proj]`;
-    /// `dumped` records each encoder's states as `<encoder>_states`.
-    func encodeText(_ text: String, clipSkip: Int?, hooks: RunHooks,
-                    dumped: Bool = false) throws -> (states: Tensor, pooled: Tensor) {
+    /// Texts through every text encoder the model has, each encoder one stage for all of them: per text the
+    /// states `[1, 77, Σ widths]` and the pooled `[1, proj]`. The first text's states of each encoder are dumped
+    /// as `<encoder>_states`.
+    func encodeTexts(_ texts: [(text: String, clipSkip: Int?)],
+                     hooks: RunHooks) throws -> [(states: Tensor, pooled: Tensor)] {
         let encoders = [(components.tokenizer, components.textEncoder, "text_encoder"),
                         (components.tokenizer2, components.textEncoder2, "text_encoder_2")]
-        var states: [Tensor] = [], pooled: Tensor?
+        var states = [[Tensor]](repeating: [], count: texts.count)
+        var pooled = [Tensor?](repeating: nil, count: texts.count)
         for case let (tokenizer?, encoder?, name) in encoders {
-            let output = hooks.stage(encoder) { encoder([tokenizer.encode(text)]) }
-            let index = output.hiddenStates.count - 2 - (clipSkip ?? 0)
-            guard index >= 0 else {
-                throw PipelineError.invalidInput("clip_skip \(clipSkip ?? 0) exceeds \(name)'s \(output.hiddenStates.count - 1) layers")
+            let outputs = hooks.stage(encoder) { texts.map { encoder([tokenizer.encode($0.text)]) } }
+            for (i, output) in outputs.enumerated() {
+                let skip = texts[i].clipSkip ?? 0
+                let index = output.hiddenStates.count - 2 - skip
+                guard index >= 0 else {
+                    throw PipelineError.invalidInput("clip_skip \(skip) exceeds \(name)'s \(output.hiddenStates.count - 1) layers")
+                }
+                states[i].append(output.hiddenStates[index])
+                pooled[i] = pooled[i] ?? output.textEmbeds
             }
-            states.append(output.hiddenStates[index])
-            if dumped { hooks.record("\(name)_states", output.hiddenStates[index]) }
-            pooled = pooled ?? output.textEmbeds
+            hooks.record("\(name)_states", states[0].last!)
         }
-        guard let pooled else { throw PipelineError.unsupportedModel("text_encoder_2 has no text_projection") }
-        return (Tensor.concatenate(states, along: 2), pooled)
+        return try zip(states, pooled).map { states, pooled in
+            guard let pooled else { throw PipelineError.unsupportedModel("text_encoder_2 has no text_projection") }
+            return (Tensor.concatenate(states, along: 2), pooled)
+        }
     }
 
     /// diffusers `_get_add_time_ids` for an image of `height` × `width`: (original size, crop (0, 0), target
