@@ -24,6 +24,7 @@ final class SDXLPipelineTests: XCTestCase {
         XCTAssertClose(steps.last!.tensor, expected["final_latents"]!, relativeTolerance: 1e-3, "\(name) final latents",
                        file: file, line: line)
         let quality = psnr(image, try fixture.expectedImage())
+        if ProcessInfo.processInfo.environment["IMG2IMG_REPORT_ERRORS"] != nil { print("parity \(name) PSNR \(quality) dB") }
         XCTAssertGreaterThanOrEqual(quality, 45, "\(name): PSNR \(quality) dB", file: file, line: line)
     }
 
