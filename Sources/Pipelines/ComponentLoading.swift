@@ -18,9 +18,9 @@ extension ModelIndex {
         return try CLIPTextModel(directory: folder(of: name, classes: [className]), withProjection: projection)
     }
 
-    /// The `unet` component.
-    func unet() throws -> UNet2DConditionModel {
-        try UNet2DConditionModel(directory: folder(of: "unet", classes: ["UNet2DConditionModel"]))
+    /// The `unet` component; with `weightsFile`, its config with that file's weights.
+    func unet(weightsFile: URL? = nil) throws -> UNet2DConditionModel {
+        try UNet2DConditionModel(directory: folder(of: "unet", classes: ["UNet2DConditionModel"]), weightsFile: weightsFile)
     }
 
     /// The `vae` component.

@@ -32,7 +32,7 @@ struct DenoisingLoop {
     /// handed), the scheduler's step makes the next latents. Throws when cancelled or the scheduler fails.
     func run(_ latents: Tensor, timesteps: [Float],
              body: (_ latents: Tensor, _ t: Float, _ unet: Denoiser) throws -> Tensor) throws -> Tensor {
-        try hooks.stage(unet, patches: hooks.loras.unet) {
+        try hooks.stage(unet, patches: hooks.loras[.unet]) {
             var latents = latents
             for (index, t) in timesteps.enumerated() {
                 let unet: Denoiser = { [unet, hooks] input, t, conditioning in

@@ -1,7 +1,7 @@
 // The one interface of every image-to-image pipeline this engine reproduces — one type per diffusers pipeline
 // class — and the loader that picks the type a model folder's `model_index.json` names, as the runner's
 // `AutoPipelineForImage2Image` does (an SD text-to-image folder runs as img2img; an 8-channel UNet is
-// InstructPix2Pix).
+// InstructPix2Pix), except for SDXL-Lightning, which the runner runs text-to-image.
 
 import Foundation
 import Images
@@ -27,9 +27,25 @@ public enum PipelineLoader {
     /// through `loraLibrary`, their updates applied as `loraApplication` says.
     public static func load(folder: URL, modelID: String, loraLibrary: LoRALibrary = LoRALibrary(),
                             loraApplication: LoRAApplication = .merged) throws -> any ImageToImagePipeline {
-        let index = try ModelIndex(folder: folder)
+        try load(ModelLocation(folder: folder), modelID: modelID, loraLibrary: loraLibrary,
+                 loraApplication: loraApplication)
+    }
+
+    /// The pipeline for the model at `location` (`ModelStore.locate`); an SDXL-Lightning `modelID` runs as
+    /// `lightningMode` says.
+    public static func load(_ location: ModelLocation, modelID: String, lightningMode: LightningMode = .runner,
+                            loraLibrary: LoRALibrary = LoRALibrary(),
+                            loraApplication: LoRAApplication = .merged) throws -> any ImageToImagePipeline {
+        let index = try ModelIndex(folder: location.folder)
         if stableDiffusionXLClasses.contains(index.className) {
-            return StableDiffusionXLImg2ImgPipeline(components: try StableDiffusionXLComponents(index: index, modelID: modelID))
+            let components = try StableDiffusionXLComponents(index: index, modelID: modelID, unetFile: location.unetFile,
+                                                             loraLibrary: loraLibrary, loraApplication: loraApplication)
+            return SDXLLightning(modelID: modelID) != nil && lightningMode == .runner
+                ? StableDiffusionXLPipeline(components: components)
+                : StableDiffusionXLImg2ImgPipeline(components: components)
+        }
+        guard location.unetFile == nil else {
+            throw PipelineError.unsupportedModel("a separate UNet file is only used with SDXL folders")
         }
         guard stableDiffusionClasses.contains(index.className) else {
             let supported = stableDiffusionClasses.union(stableDiffusionXLClasses).sorted().joined(separator: ", ")

@@ -10,13 +10,23 @@ public struct PipelineProfile: Sendable, Equatable {
     public var modelID: String
     /// diffusers' default `num_inference_steps` of the pipeline class's `__call__`.
     public var defaultSteps: Int
-    /// False for InstructPix2Pix, whose diffusers pipeline takes no `strength` (the runner never checks it).
+    /// False for InstructPix2Pix and text-to-image, whose diffusers pipelines take no `strength` (the runner
+    /// never checks it).
     public var usesStrength: Bool
+    /// False for text-to-image (SDXL-Lightning as the runner serves it): the request's image is not read.
+    public var usesImage: Bool
 
-    public init(modelID: String, defaultSteps: Int, usesStrength: Bool) {
+    public init(modelID: String, defaultSteps: Int, usesStrength: Bool, usesImage: Bool = true) {
         self.modelID = modelID
         self.defaultSteps = defaultSteps
         self.usesStrength = usesStrength
+        self.usesImage = usesImage
+    }
+
+    /// What a log should say about a request to this pipeline that the runner would not: its image is ignored.
+    public var requestWarning: String? {
+        usesImage ? nil : "\(modelID) runs text-to-image as the runner runs it: the request's image and strength are "
+            + "ignored (--lightning-mode img2img uses them)"
     }
 }
 
@@ -45,10 +55,12 @@ public enum RunnerContract {
         let seed = request.seed ?? drawSeed()
         let stepsGiven = request.numInferenceSteps >= 1
         let turbo = turboModels.contains(model.modelID)
+        let lightning = SDXLLightning(modelID: model.modelID)
         var resolved = PipelineRequest(
             prompt: request.prompt, negativePrompt: request.negativePrompt, strength: request.strength,
-            guidanceScale: turbo ? 0 : request.guidanceScale, imageGuidanceScale: request.imageGuidanceScale,
-            steps: stepsGiven ? request.numInferenceSteps : model.defaultSteps, seed: seed,
+            guidanceScale: turbo || lightning != nil ? 0 : request.guidanceScale,
+            imageGuidanceScale: request.imageGuidanceScale,
+            steps: lightning?.steps ?? (stepsGiven ? request.numInferenceSteps : model.defaultSteps), seed: seed,
             numImages: max(request.numImagesPerPrompt, 0), safetyCheck: request.safetyCheck, clipSkip: request.clipSkip,
             schedulerClass: model.modelID.contains(instructPix2PixName) ? "EulerAncestralDiscreteScheduler" : nil)
         guard resolved.numImages > 0 else { return resolved }

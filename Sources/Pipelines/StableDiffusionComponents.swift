@@ -48,12 +48,10 @@ public final class StableDiffusionComponents {
     /// The checkpoint-backed models, in pipeline order.
     public var models: [CheckpointBacked] { [textEncoder, unet, vae] }
 
-    /// The patches for `loras` (id → strength, applied in id order), loading each LoRA through `loraLibrary`.
-    public func loraBinding(for loras: [String: Float]) throws -> LoRABinding {
-        try LoRASelection.validate(loras)
-        guard !loras.isEmpty else { return .none }
-        let loaded = try loras.sorted { $0.key < $1.key }.map { (lora: try loraLibrary.load($0.key), strength: $0.value) }
-        let layers: [LoRAComponent: [String: [Int]]] = [.unet: unet.layerShapes, .textEncoder: textEncoder.layerShapes]
-        return try LoRABinding.make(loaded, layers: layers, model: modelID, application: loraApplication)
+    /// The UNet's and the text encoder's layers.
+    public var loraLayers: [LoRAComponent: [String: [Int]]] {
+        [.unet: unet.layerShapes, .textEncoder: textEncoder.layerShapes]
     }
 }
+
+extension StableDiffusionComponents: LatentDiffusionComponents {}

@@ -11,16 +11,31 @@ import Schedulers
 import Tensors
 
 /// What the shared steps read of a model's components.
-protocol LatentDiffusionComponents: AnyObject {
+public protocol LatentDiffusionComponents: AnyObject {
+    /// The id the runner's per-model rules key on (and LoRA errors name).
+    var modelID: String { get }
     var unet: UNet2DConditionModel { get }
     var vae: AutoencoderKL { get }
     var schedulerConfig: SchedulerConfig { get }
     var imageProcessor: VaeImageProcessor { get }
-    /// The request's LoRAs as patches of this model's layers.
-    func loraBinding(for loras: [String: Float]) throws -> LoRABinding
+    /// Where the request's LoRA ids are found, and the LoRAs kept loaded.
+    var loraLibrary: LoRALibrary { get }
+    /// How LoRA updates are applied (see `LoRAApplication`).
+    var loraApplication: LoRAApplication { get }
+    /// The layers a LoRA may adapt, per component: layer key → weight shape.
+    var loraLayers: [LoRAComponent: [String: [Int]]] { get }
 }
 
-extension StableDiffusionComponents: LatentDiffusionComponents {}
+extension LatentDiffusionComponents {
+    /// The patches for `loras` (id → strength, applied in id order), loading each LoRA through `loraLibrary`.
+    public func loraBinding(for loras: [String: Float]) throws -> LoRABinding {
+        try LoRASelection.validate(loras)
+        guard !loras.isEmpty else { return .none }
+        let loaded = try loras.sorted { $0.key < $1.key }.map { (lora: try loraLibrary.load($0.key), strength: $0.value) }
+        return try LoRABinding.make(loaded, layers: loraLayers, unetLayersPerBlock: unet.config.layerCounts.first ?? 2,
+                                    model: modelID, application: loraApplication)
+    }
+}
 
 /// A pipeline built on a latent-diffusion model's components.
 protocol StableDiffusionSteps: ImageToImagePipeline {
@@ -34,7 +49,7 @@ extension StableDiffusionSteps where Components == StableDiffusionComponents {
     func encodePrompt(_ prompt: String, negative: String, clipSkip: Int?, guidance: Guidance,
                       hooks: RunHooks) throws -> UNetConditioning {
         let encoder = PromptEncoder(tokenizer: components.tokenizer, textEncoder: components.textEncoder)
-        let states = try hooks.stage(components.textEncoder, patches: hooks.loras.textEncoder) {
+        let states = try hooks.stage(components.textEncoder, patches: hooks.loras[.textEncoder]) {
             let positive = try encoder.encode(prompt, clipSkip: clipSkip)
             return guidance.batchPrompt(positive) { encoder.encodeNegative(negative) }
         }
@@ -120,14 +135,22 @@ extension StableDiffusionSteps {
             let latents = prepareLatents(posterior, timestep: timesteps[0], scheduler: scheduler, generator: generator,
                                          hooks: hooks)
             // Denoising loop
-            let loop = DenoisingLoop(unet: components.unet, scheduler: scheduler, generator: generator, hooks: hooks)
-            let denoised = try loop.run(latents, timesteps: timesteps) { latents, t, unet in
-                let input = scheduler.scaleModelInput(guidance.expand(latents), timestep: t)
-                return guidance.combine(unet(input, t, conditioning))
-            }
+            let denoised = try denoise(latents, timesteps: timesteps, scheduler: scheduler, generator: generator,
+                                       conditioning: conditioning, guidance: guidance, hooks: hooks)
             // Decode and post-process
             return try decodeLatents(denoised, hooks: hooks)
         }.flatMap { $0 }
+    }
+
+    /// The denoising loop of text-to-image and img2img alike: expand for guidance → scale → predict the noise
+    /// residual → guidance → scheduler step, for each of `timesteps`.
+    func denoise(_ latents: Tensor, timesteps: [Float], scheduler: Scheduler, generator: RandomGenerator,
+                 conditioning: UNetConditioning, guidance: Guidance, hooks: RunHooks) throws -> Tensor {
+        let loop = DenoisingLoop(unet: components.unet, scheduler: scheduler, generator: generator, hooks: hooks)
+        return try loop.run(latents, timesteps: timesteps) { latents, t, unet in
+            let input = scheduler.scaleModelInput(guidance.expand(latents), timestep: t)
+            return guidance.combine(unet(input, t, conditioning))
+        }
     }
 
     /// The hooks of one run: the options plus the request's LoRA patches.

@@ -29,18 +29,30 @@ public final class StableDiffusionXLComponents: LatentDiffusionComponents {
     /// `force_zeros_for_empty_prompt` (default true): with guidance and no negative prompt at all, zeros.
     public let forceZerosForEmptyPrompt: Bool
 
-    /// Loads each component the folder lists. LoRAs are not yet fitted to SDXL's layers.
-    public init(index: ModelIndex, modelID: String) throws {
+    /// Where the request's LoRA ids are found, and the LoRAs kept loaded.
+    public let loraLibrary: LoRALibrary
+    /// How LoRA updates are applied (see `LoRAApplication`).
+    public let loraApplication: LoRAApplication
+
+    /// Loads each component the folder lists — the UNet's weights from `unetFile` when given (the runner's
+    /// SDXL-Lightning: the base's UNet config, the Lightning UNet's weights, and its scheduler swap for a
+    /// Lightning `modelID`); LoRA ids resolve through
+    /// `loraLibrary`, their updates applied as `loraApplication` says.
+    public init(index: ModelIndex, modelID: String, unetFile: URL? = nil, loraLibrary: LoRALibrary = LoRALibrary(),
+                loraApplication: LoRAApplication = .merged) throws {
         self.modelID = modelID
         self.index = index
+        self.loraLibrary = loraLibrary
+        self.loraApplication = loraApplication
         let hasFirstEncoder = index.components["text_encoder"] != nil
         tokenizer = hasFirstEncoder ? try index.tokenizer("tokenizer") : nil
         textEncoder = hasFirstEncoder ? try index.textEncoder("text_encoder") : nil
         tokenizer2 = try index.tokenizer("tokenizer_2")
         textEncoder2 = try index.textEncoder("text_encoder_2", projection: true)
-        unet = try index.unet()
+        unet = try index.unet(weightsFile: unetFile)
         vae = try index.vae()
-        schedulerConfig = try index.schedulerConfig()
+        let scheduler = try index.schedulerConfig()
+        schedulerConfig = SDXLLightning(modelID: modelID) == nil ? scheduler : SDXLLightning.scheduler(from: scheduler)
         imageProcessor = VaeImageProcessor(for: vae)
         requiresAestheticsScore = index.flags["requires_aesthetics_score"] ?? false
         forceZerosForEmptyPrompt = index.flags["force_zeros_for_empty_prompt"] ?? true
@@ -53,13 +65,10 @@ public final class StableDiffusionXLComponents: LatentDiffusionComponents {
     /// The checkpoint-backed models, in pipeline order.
     public var models: [CheckpointBacked] { [textEncoder as CheckpointBacked?, textEncoder2, unet, vae].compactMap { $0 } }
 
-    /// No patches without LoRAs; SDXL LoRAs (kohya's Stability block names, two text encoders) are refused by
-    /// name until they are mapped.
-    public func loraBinding(for loras: [String: Float]) throws -> LoRABinding {
-        try LoRASelection.validate(loras)
-        guard loras.isEmpty else {
-            throw PipelineError.unsupportedModel("LoRAs are not supported on SDXL models yet (\(loras.keys.sorted().joined(separator: ", ")))")
-        }
-        return .none
+    /// The UNet's and both text encoders' layers.
+    public var loraLayers: [LoRAComponent: [String: [Int]]] {
+        var layers: [LoRAComponent: [String: [Int]]] = [.unet: unet.layerShapes, .textEncoder2: textEncoder2.layerShapes]
+        layers[.textEncoder] = textEncoder?.layerShapes
+        return layers
     }
 }

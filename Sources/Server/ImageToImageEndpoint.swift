@@ -76,6 +76,7 @@ struct ImageToImageEndpoint: Sendable {
             return RunnerResponses.error(.badRequest, error.message)
         }
         guard resolved.numImages > 0 else { return RunnerResponses.json(.object([("images", .array([]))])) }
+        if let warning = backend.profile.requestWarning { context.notes.set("warning", warning.debugDescription) }
         return try await generate(image: image, request: resolved, backend: backend, context: context)
     }
 

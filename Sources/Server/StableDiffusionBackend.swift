@@ -23,15 +23,16 @@ public final class StableDiffusionBackend: ImageGenerationBackend, @unchecked Se
         self.rng = rng
     }
 
-    /// Loads the model folder and the safety checker `safetyChecker` names (nil: the model's own, else the
+    /// Loads the model at `location` (an SDXL-Lightning id as `lightningMode` says) and the safety checker `safetyChecker` names (nil: the model's own, else the
     /// runner's default; "none": no checker), resolving checker and LoRA ids in `store` (LoRAs by id only, never
     /// by a path a client sends), LoRA updates applied as `loraApplication` says.
-    public convenience init(folder: URL, modelID: String, rng: RandomSource, safetyChecker: String?,
-                            store: ModelStore, loraApplication: LoRAApplication = .merged) throws {
+    public convenience init(location: ModelLocation, modelID: String, rng: RandomSource, safetyChecker: String?,
+                            store: ModelStore, lightningMode: LightningMode = .runner,
+                            loraApplication: LoRAApplication = .merged) throws {
         let library = LoRALibrary(store: store, allowsPaths: false)
-        let pipeline = try PipelineLoader.load(folder: folder, modelID: modelID, loraLibrary: library,
-                                               loraApplication: loraApplication)
-        let checker = try SafetyCheckerLocator.load(option: safetyChecker, modelFolder: folder, store: store)
+        let pipeline = try PipelineLoader.load(location, modelID: modelID, lightningMode: lightningMode,
+                                               loraLibrary: library, loraApplication: loraApplication)
+        let checker = try SafetyCheckerLocator.load(option: safetyChecker, modelFolder: location.folder, store: store)
         self.init(service: ImageToImageService(pipeline: pipeline, safetyChecker: checker), rng: rng)
     }
 

@@ -45,12 +45,12 @@ struct BenchLoRACommand: ParsableCommand {
             try LoRABinding.make([(lora, 1)], layers: [.unet: unet.layerShapes], model: "bench", application: $0)
         }
         let rssBefore = ProcessMeasurement.residentBytes()
-        let firstMerged = timed { bindings[1].unet.bind(forward) }
+        let firstMerged = timed { bindings[1][.unet].bind(forward) }
         print(String(format: "merged: first forward (merging) %.2f s (CPU %.2f s); resident +%@", firstMerged.seconds,
                      firstMerged.cpu, megabytes(ProcessMeasurement.residentBytes() - rssBefore)))
         // Interleaved rounds, best of each: steadier on a machine shared with other work.
-        let runs: [(String, () -> Void)] = [("plain", forward), ("runtime", { bindings[0].unet.bind(forward) }),
-                                            ("merged", { bindings[1].unet.bind(forward) })]
+        let runs: [(String, () -> Void)] = [("plain", forward), ("runtime", { bindings[0][.unet].bind(forward) }),
+                                            ("merged", { bindings[1][.unet].bind(forward) })]
         var best: [String: (seconds: Double, cpu: Double)] = [:]
         for _ in 0..<rounds {
             for (name, body) in runs {

@@ -31,6 +31,8 @@ struct GenerateCommand: ParsableCommand {
     var loras: String = ""
     @Option(help: "How LoRA updates apply: merged (into a copy of each adapted weight) or runtime.")
     var loraMode: LoRAApplication = .merged
+    @Option(help: "SDXL-Lightning ids: runner (text-to-image, the image ignored, as the runner) or img2img.")
+    var lightningMode: LightningMode = .runner
     @Option(help: "Output PNG; several images become OUT-0.png, OUT-1.png, …") var output: String = "output.png"
     @Option(help: "Write every intermediate tensor to DIR/dump.safetensors.") var dump: String?
     @Option(help: "Safety checker: a model id or folder, or none (default: the model's own, else \(SafetyCheckerLocator.defaultID)).")
@@ -42,12 +44,14 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let store = ModelStore(root: modelDir)
         let reference = model ?? BundledModel.path
-        let folder = try store.resolve(reference)
-        let pipeline = try PipelineLoader.load(folder: folder, modelID: model ?? BundledModel.id,
+        let location = try store.locate(reference)
+        let pipeline = try PipelineLoader.load(location, modelID: model ?? BundledModel.id, lightningMode: lightningMode,
                                                loraLibrary: LoRALibrary(store: store, allowsPaths: true),
                                                loraApplication: loraMode)
         let service = ImageToImageService(
-            pipeline: pipeline, safetyChecker: try SafetyCheckerLocator.load(option: safetyChecker, modelFolder: folder, store: store))
+            pipeline: pipeline,
+            safetyChecker: try SafetyCheckerLocator.load(option: safetyChecker, modelFolder: location.folder, store: store))
+        if let warning = pipeline.profile.requestWarning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         service.blackOutNSFW = nsfwBlackout
         let input = try ImageDecoder.decode(Data(contentsOf: URL(fileURLWithPath: image)))
 
@@ -103,3 +107,4 @@ struct GenerateCommand: ParsableCommand {
 extension RandomSource: ExpressibleByArgument {}
 extension Int128: @retroactive ExpressibleByArgument {}
 extension LoRAApplication: ExpressibleByArgument {}
+extension LightningMode: ExpressibleByArgument {}

@@ -30,6 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
     var safetyChecker: String?
     @Option(help: "How LoRA updates apply: merged (into a copy of each adapted weight) or runtime.")
     var loraMode: LoRAApplication = .merged
+    @Option(help: "SDXL-Lightning ids: runner (text-to-image, the image ignored, as the runner) or img2img.")
+    var lightningMode: LightningMode = .runner
     @Option(help: "Largest image upload in bytes.") var maxUploadBytes = RequestLimits().maxUploadBytes
     @Option(help: "Largest input image in pixels (width × height).") var maxPixels = RequestLimits().maxImagePixels
     @Option(help: "Largest num_inference_steps.") var maxSteps = RequestLimits().maxSteps
@@ -43,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("PIPELINE is '\(pipeline)'; this server only runs the image-to-image pipeline")
         }
         let reference = model ?? environment["MODEL_ID"].flatMap { $0.isEmpty ? nil : $0 }
-        let folder = try ModelStore(root: modelDir).resolve(reference ?? BundledModel.path)
+        let location = try ModelStore(root: modelDir).locate(reference ?? BundledModel.path)
         // The weights (and the safety checker) load in the background; /health says LOADING meanwhile.
         var configuration = ServerConfiguration(modelID: reference ?? BundledModel.id)
         configuration.host = host
@@ -59,12 +61,13 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "img2img.server")
         logger.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        logger.info("serving \(configuration.modelID) from \(folder.path) (rng \(rng.rawValue), auth \(configuration.authToken?.isEmpty == false ? "on" : "off"))")
+        logger.info("serving \(configuration.modelID) from \(location.folder.path)\(location.unetFile.map { " with \($0.lastPathComponent)" } ?? "") (rng \(rng.rawValue), auth \(configuration.authToken?.isEmpty == false ? "on" : "off"))")
         let modelID = configuration.modelID
         let store = ModelStore(root: modelDir)
-        let server = ImageToImageServer(configuration: configuration, logger: logger) { [rng, safetyChecker, loraMode] in
-            try StableDiffusionBackend(folder: folder, modelID: modelID, rng: rng, safetyChecker: safetyChecker,
-                                       store: store, loraApplication: loraMode)
+        let server = ImageToImageServer(configuration: configuration, logger: logger) {
+            [rng, safetyChecker, loraMode, lightningMode] in
+            try StableDiffusionBackend(location: location, modelID: modelID, rng: rng, safetyChecker: safetyChecker,
+                                       store: store, lightningMode: lightningMode, loraApplication: loraMode)
         }
         try await server.run()
     }

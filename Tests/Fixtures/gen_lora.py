@@ -152,15 +152,18 @@ def kohya_lora(pipe, g):
 # ---------------------------------------------------------------------------------------------------------------
 # Independent merge, with diffusers' names, ranks and alphas.
 
-def diffusers_view(path: pathlib.Path, component: str):
-    """The LoRA as diffusers hands it to PEFT for `component`: PEFT keys (module.lora_A/B.weight) and its config."""
-    state, alphas, metadata = StableDiffusionImg2ImgPipeline.lora_state_dict(str(path.parent), weight_name=path.name,
-                                                                             return_lora_metadata=True)
+def diffusers_view(path: pathlib.Path, component: str, loader=StableDiffusionImg2ImgPipeline, **options):
+    """The LoRA as diffusers hands it to PEFT for `component`: PEFT keys (module.lora_A/B.weight) and its config
+    (`loader`'s `lora_state_dict` with `options`: the SDXL one maps Stability's block names given `unet_config`)."""
+    state, alphas, metadata = loader.lora_state_dict(str(path.parent), weight_name=path.name, return_lora_metadata=True,
+                                                     **options)
     prefix = component + "."
     part = {k.removeprefix(prefix): v for k, v in state.items() if k.startswith(prefix)}
     meta = {k.removeprefix(prefix): v for k, v in (metadata or {}).items() if k.startswith(prefix)} or None
     if alphas is not None:
         alphas = {k.removeprefix(prefix): v for k, v in alphas.items() if k.startswith(prefix)}
+    if not part:
+        return {}, None
     if component == "unet":
         from diffusers.utils.state_dict_utils import convert_unet_state_dict_to_peft
         if part and "lora_A" not in next(iter(part)):
@@ -182,9 +185,9 @@ def pattern_value(patterns: dict, module: str, default):
     return default
 
 
-def merge(model: torch.nn.Module, path: pathlib.Path, component: str, strength: float):
+def merge(model: torch.nn.Module, path: pathlib.Path, component: str, strength: float, **view):
     """W += strength · (alpha / r) · B·A for every module of the LoRA (conv: B 1×1 times A's kernel)."""
-    part, config = diffusers_view(path, component)
+    part, config = diffusers_view(path, component, **view)
     modules = dict(model.named_modules())
     for key in [k for k in part if k.endswith("lora_A.weight")]:
         name = key.removesuffix(".lora_A.weight")

@@ -5,7 +5,8 @@ import Tensors
 import TestSupport
 import XCTest
 
-/// Checkpoint discovery: `.fp16` variants when the plain file is absent, F16 widened to Float.
+/// Checkpoint discovery: the `.fp16` variant when present (as the runner on a GPU loads it), else the plain
+/// file; F16 widened to Float.
 final class CheckpointTests: XCTestCase {
     func testFP16VariantIsFoundAndWidened() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("img2img-fp16-\(UUID())")
@@ -24,6 +25,19 @@ final class CheckpointTests: XCTestCase {
         let latents = try Fixtures.tensors("models/vae/expected.safetensors")["latents"]!
         // F16 weights carry ≈ 2^-11 relative rounding: the decoded image moves by about that much.
         XCTAssertClose(half.decode(latents), full.decode(latents), relativeTolerance: 5e-3, "fp16 variant")
+    }
+
+    func testTheFP16VariantIsPreferredWhenTheFolderHoldsBoth() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("img2img-both-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let plain = [(name: "w", tensor: Tensor(shape: [2], values: [1, 2]))]
+        let half = [(name: "w", tensor: Tensor(shape: [2], values: [3, 4]))]
+        try SafeTensorsWriter.write(plain, to: folder.appendingPathComponent("model.safetensors"), dtype: .f32)
+        try SafeTensorsWriter.write(half, to: folder.appendingPathComponent("model.fp16.safetensors"), dtype: .f16)
+        XCTAssertEqual(try openCheckpoint(in: folder, baseName: "model").tensor("w").scalars, [3, 4])
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("model.fp16.safetensors"))
+        XCTAssertEqual(try openCheckpoint(in: folder, baseName: "model").tensor("w").scalars, [1, 2])
     }
 
     func testMissingWeightsNameTheFilesLookedFor() throws {

@@ -40,7 +40,7 @@ final class LoRALoadingTests: XCTestCase {
             XCTAssertEqual(mapped?.component, component, name)
             XCTAssertEqual(mapped?.key, layer, name)
         }
-        XCTAssertNil(KohyaNames.layer("lora_te2_text_model_encoder_layers_0_mlp_fc2"), "SDXL's second text encoder")
+        XCTAssertEqual(KohyaNames.layer("lora_te2_text_model_encoder_layers_0_mlp_fc2")?.component, .textEncoder2)
     }
 
     func testDiffusersKeyStylesNameTheSameLayer() {
@@ -142,7 +142,46 @@ final class LoRALoadingTests: XCTestCase {
                                            "\(stem).lora_up.weight": up.reshaped([32, 2, 1, 1])])
         let pipeline = try LoRACase.pipeline(library: root.library())
         let binding = try pipeline.components.loraBinding(for: ["org/conv-shaped": 1])
-        XCTAssertEqual(binding.unet.patches[layer]?.updates.first?.down.shape, [2, 32])
-        XCTAssertEqual(binding.unet.patches[layer]?.updates.first?.up.shape, [32, 2])
+        XCTAssertEqual(binding[.unet].patches[layer]?.updates.first?.down.shape, [2, 32])
+        XCTAssertEqual(binding[.unet].patches[layer]?.updates.first?.up.shape, [32, 2])
+    }
+}
+
+/// kohya's SDXL names: Stability's UNet blocks placed by layers per block, `lora_te2_` for the second encoder.
+final class StabilityUNetNamesTests: XCTestCase {
+    func testBlocksMapAsDiffusersMapsThem() {
+        let cases: [(String, String?)] = [
+            ("input_blocks.0.0", "conv_in"), ("out.2", "conv_out"), ("label_emb.0.0", "add_embedding.linear_1"),
+            ("time_embed.2", "time_embedding.linear_2"),
+            ("input_blocks.1.0.in_layers.2", "down_blocks.0.resnets.0.conv1"),
+            ("input_blocks.3.0.op", "down_blocks.0.downsamplers.0.conv"),
+            ("input_blocks.4.1.transformer_blocks.0.attn1.to_q", "down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q"),
+            ("input_blocks.8.0.skip_connection", "down_blocks.2.resnets.1.conv_shortcut"),
+            ("middle_block.0.emb_layers.1", "mid_block.resnets.0.time_emb_proj"),
+            ("middle_block.1.proj_out", "mid_block.attentions.0.proj_out"),
+            ("middle_block.2.out_layers.3", "mid_block.resnets.1.conv2"),
+            ("output_blocks.2.2.conv", "up_blocks.0.upsamplers.0.conv"),
+            ("output_blocks.5.1.transformer_blocks.1.ff.net.2", "up_blocks.1.attentions.2.transformer_blocks.1.ff.net.2"),
+            ("output_blocks.6.0.in_layers.2", "up_blocks.2.resnets.0.conv1"),
+            ("middle_block.3.proj_in", nil), ("input_blocks.1.2.conv", nil),
+        ]
+        for (stability, diffusers) in cases {
+            XCTAssertEqual(StabilityUNetNames.diffusersKey(stability, layersPerBlock: 2), diffusers, stability)
+        }
+        XCTAssertEqual(StabilityUNetNames.diffusersKey("input_blocks.3.0.in_layers.2", layersPerBlock: 1),
+                       "down_blocks.1.resnets.0.conv1", "placed by the UNet's layers per block")
+    }
+
+    func testKohyaNamesSplitStabilityAndSecondEncoderWords() {
+        XCTAssertEqual(LoRAKey.parse("lora_unet_input_blocks_4_1_transformer_blocks_0_attn2_to_out_0.lora_up.weight"),
+                       LoRAKey(component: .unet, layer: "input_blocks.4.1.transformer_blocks.0.attn2.to_out.0", factor: .up))
+        XCTAssertEqual(LoRAKey.parse("lora_unet_label_emb_0_0.alpha"),
+                       LoRAKey(component: .unet, layer: "label_emb.0.0", factor: .alpha))
+        XCTAssertEqual(LoRAKey.parse("lora_unet_output_blocks_3_0_skip_connection.lora_down.weight")?.layer,
+                       "output_blocks.3.0.skip_connection")
+        XCTAssertEqual(LoRAKey.parse("lora_te2_text_model_encoder_layers_31_mlp_fc1.lora_down.weight"),
+                       LoRAKey(component: .textEncoder2, layer: "encoder.layers.31.mlp.fc1", factor: .down))
+        XCTAssertEqual(LoRAKey.parse("text_encoder_2.text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight"),
+                       LoRAKey(component: .textEncoder2, layer: "encoder.layers.0.self_attn.q_proj", factor: .down))
     }
 }

@@ -20,6 +20,10 @@ struct PipelineCase {
     /// The case gave no negative prompt at all (diffusers' `negative_prompt=None`), not "".
     let negativeAbsent: Bool
     let scheduler: SchedulerConfig
+    /// Runner cases: the model id, resolved under the section's model root `root/` in the runner's layouts, with
+    /// the runner's own scheduler (not the case's), LoRAs by id and, for SDXL-Lightning, the mode.
+    var runnerModelID: String?
+    var lightningMode: LightningMode?
 
     static func all(in section: String = "pipelines") throws -> [PipelineCase] {
         // Python's json writes bare -Infinity (lambda_min_clipped); JSONSerialization needs it quoted.
@@ -37,10 +41,15 @@ struct PipelineCase {
             request.seed = Int128((fields["seed"] as! NSNumber).int64Value)
             request.clipSkip = (fields["clip_skip"] as? NSNumber)?.intValue
             let schedulerJSON = try JSONSerialization.data(withJSONObject: entry["scheduler"]!)
+            if let loras = entry["loras"] as? [String: Any], !loras.isEmpty {
+                request.loras = String(decoding: try JSONSerialization.data(withJSONObject: loras), as: UTF8.self)
+            }
             return PipelineCase(section: section, name: entry["name"] as! String, model: entry["model"] as! String,
                                 image: entry["image"] as! String, request: request,
                                 negativeAbsent: fields["negative_prompt"] is NSNull,
-                                scheduler: try SchedulerConfig.decode(schedulerJSON))
+                                scheduler: try SchedulerConfig.decode(schedulerJSON),
+                                runnerModelID: entry["model_id"] as? String,
+                                lightningMode: (entry["lightning_mode"] as? String).flatMap(LightningMode.init(rawValue:)))
         }
     }
 
@@ -51,17 +60,27 @@ struct PipelineCase {
     /// Runs the case with torch's CPU generator (`images` of them, seeds from the case's on); returns our images
     /// and the dump of every stage.
     func run(images count: Int = 1) throws -> ([RGBImage], TensorDump) {
-        let pipeline = try PipelineLoader.load(folder: Fixtures.url("\(section)/models/\(model)"), modelID: model)
+        let pipeline = try load()
         let input = try ImageDecoder.decode(Data(contentsOf: Fixtures.url("\(section)/\(image)")))
         var options = GenerationOptions()
         options.rng = .cpu
-        options.schedulerConfig = scheduler
+        if runnerModelID == nil { options.schedulerConfig = scheduler }
         let dump = TensorDump()
         options.dump = dump
         var resolved = try RunnerContract.resolve(request, for: pipeline.profile)
         resolved.numImages = count
         if negativeAbsent { resolved.negativePrompt = nil }
         return (try pipeline.generate(image: input, request: resolved, options: options), dump)
+    }
+
+    /// The case's pipeline: its model folder, or a runner case's id under the model root.
+    func load() throws -> any ImageToImagePipeline {
+        guard let runnerModelID else {
+            return try PipelineLoader.load(folder: Fixtures.url("\(section)/models/\(model)"), modelID: model)
+        }
+        let store = ModelStore(root: Fixtures.url("\(section)/root").path)
+        return try PipelineLoader.load(try store.locate(runnerModelID), modelID: runnerModelID,
+                                       lightningMode: lightningMode ?? .runner, loraLibrary: LoRALibrary(store: store))
     }
 
     /// Runs the case once: our image and the dump.

@@ -5,11 +5,9 @@ import Tensors
 import TestSupport
 import XCTest
 
-/// SDXL img2img against diffusers' `StableDiffusionXLImg2ImgPipeline` (tiny random-weight base and refiner,
-/// torch CPU generator): the UNet's conditioning (both encoders' states, the pooled embedding, the time ids)
-/// max|Δ|/max|ref| ≤ 1e-5, final latents ≤ 1e-3 and the PNG within PSNR ≥ 45 dB, as for SD.
-final class SDXLPipelineTests: XCTestCase {
-    func check(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+extension XCTestCase {
+    /// Runs SDXL fixture case `name` and compares the UNet's conditioning, the final latents and the image.
+    func checkSDXL(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let fixture = try PipelineCase.named(name, in: "sdxl_pipelines")
         let (image, dump) = try fixture.run()
         let expected = try fixture.expected()
@@ -27,16 +25,21 @@ final class SDXLPipelineTests: XCTestCase {
         if ProcessInfo.processInfo.environment["IMG2IMG_REPORT_ERRORS"] != nil { print("parity \(name) PSNR \(quality) dB") }
         XCTAssertGreaterThanOrEqual(quality, 45, "\(name): PSNR \(quality) dB", file: file, line: line)
     }
+}
 
-    func testGuidanceWithANegativePrompt() throws { try check("sdxl_cfg_negative") }
-    func testAnEmptyNegativePromptIsEncodedNotZeroed() throws { try check("sdxl_cfg_empty_negative") }
-    func testNoNegativePromptAtAllIsZeroedAsTheModelForces() throws { try check("sdxl_cfg_no_negative_zeros") }
-    func testClipSkipOnAnOddSizedInput() throws { try check("sdxl_clip_skip_odd_size") }
-    func testTurboLikeRunWithoutGuidance() throws { try check("sdxl_turbo_like") }
-    func testRefinerWithoutFirstEncoderUsesAestheticScores() throws { try check("sdxl_refiner_aesthetic") }
+/// SDXL img2img against diffusers' `StableDiffusionXLImg2ImgPipeline` (tiny random-weight base and refiner,
+/// torch CPU generator): the UNet's conditioning (both encoders' states, the pooled embedding, the time ids)
+/// max|Δ|/max|ref| ≤ 1e-5, final latents ≤ 1e-3 and the PNG within PSNR ≥ 45 dB, as for SD.
+final class SDXLPipelineTests: XCTestCase {
+    func testGuidanceWithANegativePrompt() throws { try checkSDXL("sdxl_cfg_negative") }
+    func testAnEmptyNegativePromptIsEncodedNotZeroed() throws { try checkSDXL("sdxl_cfg_empty_negative") }
+    func testNoNegativePromptAtAllIsZeroedAsTheModelForces() throws { try checkSDXL("sdxl_cfg_no_negative_zeros") }
+    func testClipSkipOnAnOddSizedInput() throws { try checkSDXL("sdxl_clip_skip_odd_size") }
+    func testTurboLikeRunWithoutGuidance() throws { try checkSDXL("sdxl_turbo_like") }
+    func testRefinerWithoutFirstEncoderUsesAestheticScores() throws { try checkSDXL("sdxl_refiner_aesthetic") }
 
     func testEveryFixtureCaseHasATest() throws {
-        XCTAssertEqual(try PipelineCase.all(in: "sdxl_pipelines").count, 7)
+        XCTAssertEqual(try PipelineCase.all(in: "sdxl_pipelines").count, 14)
     }
 
     func testTwoImagesUseConsecutiveSeeds() throws {
@@ -63,15 +66,5 @@ final class SDXLPipelineTests: XCTestCase {
         XCTAssertNil(sdxl.components.textEncoder)
         XCTAssertTrue(sdxl.components.requiresAestheticsScore)
         XCTAssertFalse(sdxl.components.forceZerosForEmptyPrompt)
-    }
-
-    func testLoRAsAreRefusedByNameOnSDXL() throws {
-        let pipeline = try PipelineLoader.load(folder: Fixtures.url("sdxl_pipelines/models/sdxl"), modelID: "m")
-        var request = PipelineRequest(prompt: "x", steps: 2, seed: 1)
-        request.loras = ["org/style": 1]
-        let input = try ImageDecoder.decode(Data(contentsOf: Fixtures.url("sdxl_pipelines/inputs/square.png")))
-        XCTAssertThrowsError(try pipeline.generate(image: input, request: request, options: GenerationOptions())) {
-            XCTAssertTrue("\($0)".contains("LoRAs are not supported on SDXL models yet"), "\($0)")
-        }
     }
 }

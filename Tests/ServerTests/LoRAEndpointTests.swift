@@ -17,7 +17,7 @@ final class LoRAEndpointTests: XCTestCase {
     private func server() async throws -> TestServer {
         if let server = Self.shared { return server }
         let server = try await TestServer(configuration: ServerConfiguration(modelID: "test/sd1")) {
-            try StableDiffusionBackend(folder: Self.modelFolder, modelID: "test/sd1", rng: .cuda, safetyChecker: "none",
+            try StableDiffusionBackend(location: ModelLocation(folder: Self.modelFolder), modelID: "test/sd1", rng: .cuda, safetyChecker: "none",
                                        store: ModelStore(root: Self.loraRoot.path))
         }
         Self.shared = server

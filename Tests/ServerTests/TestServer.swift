@@ -164,7 +164,7 @@ enum ServerFixtures {
     /// Loads the bundled model and its safety checker with the CUDA generator (`img2img generate`'s defaults);
     /// LoRA ids resolve in the LoRA fixtures, which were made for another model.
     static func bundledBackend() throws -> any ImageGenerationBackend {
-        try StableDiffusionBackend(folder: modelFolder, modelID: modelID, rng: .cuda, safetyChecker: nil,
+        try StableDiffusionBackend(location: ModelLocation(folder: modelFolder), modelID: modelID, rng: .cuda, safetyChecker: nil,
                                    store: ModelStore(root: Fixtures.url("lora/root").path))
     }
 }

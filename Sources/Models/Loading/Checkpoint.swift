@@ -1,5 +1,6 @@
-// Finds a component's weights in its folder: `<base>.safetensors`, a sharded `<base>.safetensors.index.json`,
-// or their `.fp16` variants when the plain file is absent.
+// Finds a component's weights in its folder: `<base>.fp16.safetensors` (or its sharded index) when present —
+// the variant the Livepeer runner loads on a GPU whenever a model folder holds one, and often the only weights a
+// node downloads —, else `<base>.safetensors` or a sharded `<base>.safetensors.index.json`.
 
 import Foundation
 import SafeTensors
@@ -15,8 +16,8 @@ public struct CheckpointNotFound: Error, CustomStringConvertible {
 
 /// Opens the checkpoint of the component in `directory` (e.g. base name `diffusion_pytorch_model`).
 public func openCheckpoint(in directory: URL, baseName: String) throws -> TensorSource {
-    let candidates = ["\(baseName).safetensors", "\(baseName).safetensors.index.json",
-                      "\(baseName).fp16.safetensors", "\(baseName).fp16.safetensors.index.json"]
+    let candidates = ["\(baseName).fp16.safetensors", "\(baseName).fp16.safetensors.index.json",
+                      "\(baseName).safetensors", "\(baseName).safetensors.index.json"]
     for name in candidates {
         let url = directory.appendingPathComponent(name)
         guard FileManager.default.fileExists(atPath: url.path) else { continue }

@@ -80,10 +80,12 @@ public struct UNet2DConditionModel {
     /// Whether a call needs `addedTextEmbeds` and `addedTimeIDs` (SDXL's `addition_embed_type: "text_time"`).
     public var requiresAddedConditioning: Bool { config.requiresAddedConditioning }
 
-    /// Loads `unet/config.json` and its weights from a diffusers model folder's `unet` directory.
-    public init(directory: URL) throws {
+    /// Loads `unet/config.json` and its weights from a diffusers model folder's `unet` directory — or, given
+    /// `weightsFile`, that file's weights instead (a UNet shipped alone, such as SDXL-Lightning's).
+    public init(directory: URL, weightsFile: URL? = nil) throws {
         let config = try decodeConfig(UNet2DConditionConfig.self, from: directory.appendingPathComponent("config.json"))
-        let source = try openCheckpoint(in: directory, baseName: "diffusion_pytorch_model")
+        let source: TensorSource = try weightsFile.map { try SafeTensorsFile(contentsOf: $0) }
+            ?? openCheckpoint(in: directory, baseName: "diffusion_pytorch_model")
         try self.init(config: config, weights: Weights(source: source))
     }
 

@@ -1,5 +1,7 @@
 // kohya-ss / A1111 names → our layer keys, in one table: kohya writes the module path with "_" for "."; the table
 // lists the prefixes and the path words that contain "_" themselves, and the rest splits back at every "_".
+// SDXL files name the UNet by Stability's original blocks (`input_blocks.4.1…`): `StabilityUNetNames` maps those
+// to diffusers' once the UNet's layers per block are known.
 
 /// The kohya name table and the conversion it drives.
 public enum KohyaNames {
@@ -10,6 +12,8 @@ public enum KohyaNames {
         ("lora_te1_text_model_", .textEncoder),
         ("lora_te_", .textEncoder),
         ("lora_te1_", .textEncoder),
+        ("lora_te2_text_model_", .textEncoder2),
+        ("lora_te2_", .textEncoder2),
     ]
 
     /// Path words containing "_" (diffusers UNet and transformers CLIP module names), longest match first.
@@ -17,7 +21,10 @@ public enum KohyaNames {
         // UNet
         "down_blocks", "mid_block", "up_blocks", "transformer_blocks", "to_q", "to_k", "to_v", "to_out", "proj_in",
         "proj_out", "time_emb_proj", "conv_shortcut", "conv_in", "conv_out", "time_embedding", "linear_1",
-        "linear_2",
+        "linear_2", "add_embedding",
+        // Stability's (sgm) UNet, as kohya names SDXL's
+        "input_blocks", "middle_block", "output_blocks", "in_layers", "out_layers", "emb_layers", "skip_connection",
+        "time_embed", "label_emb",
         // CLIP text encoder
         "self_attn", "q_proj", "k_proj", "v_proj", "out_proj",
     ]

@@ -5,6 +5,8 @@
 public enum LoRAComponent: String, Sendable, CaseIterable {
     case unet
     case textEncoder = "text_encoder"
+    /// SDXL's second text encoder (OpenCLIP bigG).
+    case textEncoder2 = "text_encoder_2"
 }
 
 /// The part of one layer's adapter a tensor holds.
@@ -50,17 +52,23 @@ public struct LoRAKey: Equatable, Sendable {
         (".alpha", .alpha),
     ]
 
-    /// diffusers component prefixes; a key with neither is a UNet key (attention-processor files).
+    /// diffusers component prefixes; a key with none is a UNet key (attention-processor files).
     static let componentPrefixes: [(prefix: String, component: LoRAComponent)] = [
         ("unet.", .unet), ("text_encoder.text_model.", .textEncoder), ("text_encoder.", .textEncoder),
+        ("text_encoder_2.text_model.", .textEncoder2), ("text_encoder_2.", .textEncoder2),
+    ]
+
+    /// The older attention spellings of the CLIP text encoders.
+    static let renamedTextEncoderModules = [
+        (".self_attn.to_q", ".self_attn.q_proj"), (".self_attn.to_k", ".self_attn.k_proj"),
+        (".self_attn.to_v", ".self_attn.v_proj"), (".self_attn.to_out", ".self_attn.out_proj"),
     ]
 
     /// Older module spellings → current ones, per component (matched at the end of the module path).
     static let renamedModules: [LoRAComponent: [(old: String, new: String)]] = [
         .unet: [(".processor.to_q", ".to_q"), (".processor.to_k", ".to_k"), (".processor.to_v", ".to_v"),
                 (".processor.to_out", ".to_out.0")],
-        .textEncoder: [(".self_attn.to_q", ".self_attn.q_proj"), (".self_attn.to_k", ".self_attn.k_proj"),
-                       (".self_attn.to_v", ".self_attn.v_proj"), (".self_attn.to_out", ".self_attn.out_proj")],
+        .textEncoder: renamedTextEncoderModules, .textEncoder2: renamedTextEncoderModules,
     ]
 
     static func kohya(_ name: String) -> LoRAKey? {
