@@ -25,7 +25,7 @@ public struct PipelineProfile: Sendable, Equatable {
 
     /// What a log should say about a request to this pipeline that the runner would not: its image is ignored.
     public var requestWarning: String? {
-        usesImage ? nil : "\(modelID) runs text-to-image as the runner runs it: the request's image and strength are "
+        usesImage ? nil : "\(modelID) runs text-to-image as the runner runs it: the image and strength of the request are "
             + "ignored (--lightning-mode img2img uses them)"
     }
 }

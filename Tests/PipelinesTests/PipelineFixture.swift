@@ -3,6 +3,7 @@
 
 import Foundation
 import Images
+import Models
 import Pipelines
 import Random
 import Schedulers
@@ -24,6 +25,8 @@ struct PipelineCase {
     /// the runner's own scheduler (not the case's), LoRAs by id and, for SDXL-Lightning, the mode.
     var runnerModelID: String?
     var lightningMode: LightningMode?
+    /// How a runner case applies its LoRAs.
+    var loraApplication = LoRAApplication.merged
 
     static func all(in section: String = "pipelines") throws -> [PipelineCase] {
         // Python's json writes bare -Infinity (lambda_min_clipped); JSONSerialization needs it quoted.
@@ -80,7 +83,8 @@ struct PipelineCase {
         }
         let store = ModelStore(root: Fixtures.url("\(section)/root").path)
         return try PipelineLoader.load(try store.locate(runnerModelID), modelID: runnerModelID,
-                                       lightningMode: lightningMode ?? .runner, loraLibrary: LoRALibrary(store: store))
+                                       lightningMode: lightningMode ?? .runner, loraLibrary: LoRALibrary(store: store),
+                                       loraApplication: loraApplication)
     }
 
     /// Runs the case once: our image and the dump.

@@ -35,6 +35,54 @@ final class RunnerContractTests: XCTestCase {
         XCTAssertEqual(defaulted.steps, 50)
     }
 
+    func testSDXLTurboIsATurboModel() throws {
+        var request = GenerationRequest(prompt: "x")
+        request.numInferenceSteps = 2
+        request.strength = 0.3
+        let sdxlTurbo = PipelineProfile(modelID: "stabilityai/sdxl-turbo", defaultSteps: 50, usesStrength: true)
+        XCTAssertEqual(try resolve(request, sdxlTurbo).guidanceScale, 0)
+        XCTAssertEqual(try resolve(request, sdxlTurbo).strength, 0.5)
+    }
+
+    func testLightningIdsForceGuidanceZeroAndTheirUNetsSteps() throws {
+        var request = GenerationRequest(prompt: "x")
+        request.guidanceScale = 7
+        request.strength = 1.5  // not read by the runner's text-to-image pipeline, so not refused
+        for (id, steps) in [("ByteDance/SDXL-Lightning", 8), ("ByteDance/SDXL-Lightning-2step", 2),
+                            ("ByteDance/SDXL-Lightning-4step", 4), ("ByteDance/SDXL-Lightning-8step", 8)] {
+            let profile = PipelineProfile(modelID: id, defaultSteps: 50, usesStrength: false, usesImage: false)
+            for given in [0, 3, 30] {
+                request.numInferenceSteps = given
+                let resolved = try resolve(request, profile)
+                XCTAssertEqual([resolved.steps], [steps], "\(id), \(given) steps asked")
+                XCTAssertEqual(resolved.guidanceScale, 0)
+            }
+        }
+        let img2imgMode = PipelineProfile(modelID: "ByteDance/SDXL-Lightning-4step", defaultSteps: 50, usesStrength: true)
+        XCTAssertEqual(refusal(request, img2imgMode),
+                       "Error during model execution: The value of strength should in [0.0, 1.0] but is 1.5.")
+    }
+
+    func testLightningIdsNameTheirUNetFileAsTheRunnerPicksIt() {
+        XCTAssertEqual(SDXLLightning(modelID: "ByteDance/SDXL-Lightning")?.unetFileName, "sdxl_lightning_8step_unet.safetensors")
+        XCTAssertEqual(SDXLLightning(modelID: "ByteDance/SDXL-Lightning-2step")?.steps, 2)
+        XCTAssertEqual(SDXLLightning(modelID: "ByteDance/SDXL-Lightning-2step-4step")?.steps, 2, "2step is tested first")
+        XCTAssertNil(SDXLLightning(modelID: "SG161222/RealVisXL_V4.0_Lightning"), "RealVisXL Lightning is plain SDXL")
+        XCTAssertNil(SDXLLightning(modelID: "stabilityai/sdxl-turbo"))
+    }
+
+    func testALightningIdWithoutItsUNetFileNamesTheFileLookedFor() throws {
+        let store = ModelStore(root: Fixtures.url("sdxl_pipelines/root").path)
+        XCTAssertEqual(try store.locate("ByteDance/SDXL-Lightning-4step").unetFile?.lastPathComponent,
+                       "sdxl_lightning_4step_unet.safetensors")
+        XCTAssertThrowsError(try store.locate("ByteDance/SDXL-Lightning-2step")) {
+            XCTAssertTrue("\($0)".contains("ByteDance/SDXL-Lightning/sdxl_lightning_2step_unet.safetensors"), "\($0)")
+        }
+        XCTAssertThrowsError(try ModelStore(root: "/nonexistent").locate("ByteDance/SDXL-Lightning")) {
+            XCTAssertTrue("\($0)".contains("stabilityai/stable-diffusion-xl-base-1.0"), "\($0)")
+        }
+    }
+
     func testStepsBelowOneMeanThePipelineDefault() throws {
         var request = GenerationRequest(prompt: "x")
         request.numInferenceSteps = 0

@@ -1,14 +1,18 @@
 import Foundation
 import Images
+import Models
 import Pipelines
 import Tensors
 import TestSupport
 import XCTest
 
 extension XCTestCase {
-    /// Runs SDXL fixture case `name` and compares the UNet's conditioning, the final latents and the image.
-    func checkSDXL(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let fixture = try PipelineCase.named(name, in: "sdxl_pipelines")
+    /// Runs SDXL fixture case `name` (its LoRAs applied as `loras` says) and compares the UNet's conditioning, the
+    /// final latents and the image.
+    func checkSDXL(_ name: String, loras: LoRAApplication = .merged, file: StaticString = #filePath,
+                   line: UInt = #line) throws {
+        var fixture = try PipelineCase.named(name, in: "sdxl_pipelines")
+        fixture.loraApplication = loras
         let (image, dump) = try fixture.run()
         let expected = try fixture.expected()
         let ours = Dictionary(dump.entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })

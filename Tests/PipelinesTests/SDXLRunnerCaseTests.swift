@@ -16,6 +16,7 @@ final class SDXLRunnerCaseTests: XCTestCase {
     func testLCMStyleLoRAAdaptsConvsSamplersAndTimeEmbeddingProjections() throws { try checkSDXL("sdxl_lora_lcm_style") }
     func testPEFTLoRAWithTextEncoder2Keys() throws { try checkSDXL("sdxl_lora_peft") }
     func testTwoLoRAsWithTheirStrengths() throws { try checkSDXL("sdxl_lora_two") }
+    func testTwoLoRAsAppliedAtRunTime() throws { try checkSDXL("sdxl_lora_two", loras: .runtime) }
     func testLightningAsTheRunnerRunsItIgnoresTheImage() throws { try checkSDXL("sdxl_lightning_runner") }
     func testLightningAsImageToImage() throws { try checkSDXL("sdxl_lightning_img2img") }
 
