@@ -31,6 +31,9 @@ public struct RequestLimits: Sendable {
     public var maxImages = 16
     /// Requests that may wait while one runs; more get 503.
     public var queueCapacity = 8
+    /// Longest `prompt` and `negative_prompt`, in characters: CLIP reads 77 tokens (a few hundred characters), so
+    /// this only bounds the work a hostile request can ask of the tokenizer.
+    public var maxPromptCharacters = 10_000
 
     /// Room for the text fields and multipart framing around the image.
     public static let formOverheadBytes = 256 * 1024
@@ -42,6 +45,11 @@ public struct RequestLimits: Sendable {
         if form.image.bytes.count > maxUploadBytes {
             return "The image upload is \(form.image.bytes.count) bytes; this server accepts at most \(maxUploadBytes) "
                 + "(--max-upload-bytes)."
+        }
+        for (field, text) in [("prompt", form.prompt), ("negative_prompt", form.negativePrompt)]
+        where text.count > maxPromptCharacters {
+            return "\(field) is \(text.count) characters; this server accepts at most \(maxPromptCharacters) "
+                + "(--max-prompt-chars)."
         }
         if form.numInferenceSteps > maxSteps {
             return "num_inference_steps is \(form.numInferenceSteps); this server allows at most \(maxSteps) (--max-steps)."

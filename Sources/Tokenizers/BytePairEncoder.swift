@@ -1,7 +1,9 @@
 // Byte-level BPE with an end-of-word suffix, as the `tokenizers` BPE model configured by CLIPTokenizer
 // (end_of_word_suffix "</w>", no continuing-subword prefix, no dropout, fuse_unk false): a word's UTF-8 bytes
 // become byte symbols (the last one with "</w>"), then the adjacent pair with the lowest merge rank (leftmost
-// on ties) is merged until no pair has a merge. Results are cached per word.
+// on ties) is merged until no pair has a merge. `mergeAllReference` does that literally (O(n²) per word);
+// `mergeAll` keeps the candidates in a heap over a linked list of symbols, as `tokenizers` does (O(n log n)),
+// so one long word cannot hold the CPU. Results of words up to `cachedWordBytes` are cached.
 
 import Foundation
 
@@ -21,6 +23,8 @@ struct BytePairEncoder: Sendable {
     private let finalByteSymbols: [Int?]
     private let unknownID: Int
     private let cache = WordCache(capacity: 10_000)
+    /// Longer words are not cached, so a hostile prompt cannot fill memory with them.
+    static let cachedWordBytes = 256
 
     /// Builds the merge table; `mergesSource` names the file in error messages.
     init(vocabulary: [String: Int], merges mergeList: [(String, String)], unknownID: Int, mergesSource: String)
@@ -50,19 +54,20 @@ struct BytePairEncoder: Sendable {
         for scalar in word { UTF8.encode(scalar) { bytes.append($0) } }
         if let cached = cache[bytes] { return cached }
         let ids = mergeAll(initialSymbols(bytes))
-        cache[bytes] = ids
+        if bytes.count <= Self.cachedWordBytes { cache[bytes] = ids }
         return ids
     }
 
     /// One symbol per byte; a byte without a vocabulary entry becomes the unknown token (never dropped).
-    private func initialSymbols(_ bytes: [UInt8]) -> [Int] {
+    func initialSymbols(_ bytes: [UInt8]) -> [Int] {
         bytes.indices.map { index in
             let table = index == bytes.count - 1 ? finalByteSymbols : byteSymbols
             return table[Int(bytes[index])] ?? unknownID
         }
     }
 
-    private func mergeAll(_ start: [Int]) -> [Int] {
+    /// The plain algorithm: find the best pair, merge it, repeat (the oracle of `mergeAll`'s tests).
+    func mergeAllReference(_ start: [Int]) -> [Int] {
         var symbols = start
         while symbols.count > 1 {
             var best: (position: Int, merge: Merge)?
@@ -76,6 +81,35 @@ struct BytePairEncoder: Sendable {
             symbols.remove(at: position + 1)
         }
         return symbols
+    }
+
+    /// The same merges through a queue of candidates: a candidate whose pair no longer stands (a neighbour was
+    /// merged away or changed) is skipped when it comes up; each merge queues the two new pairs it forms.
+    func mergeAll(_ start: [Int]) -> [Int] {
+        var symbols = start
+        var previous = Array(-1..<(start.count - 1)), next = Array(1...start.count)
+        var alive = [Bool](repeating: true, count: start.count)
+        var queue = MergeQueue()
+        func consider(_ position: Int) {
+            guard position >= 0, next[position] < symbols.count,
+                  let merge = merges[Self.key(symbols[position], symbols[next[position]])] else { return }
+            queue.push(MergeCandidate(position: position, rank: merge.rank, result: merge.result))
+        }
+        for position in symbols.indices { consider(position) }
+        while let candidate = queue.pop() {
+            let position = candidate.position
+            guard alive[position], next[position] < symbols.count,
+                  merges[Self.key(symbols[position], symbols[next[position]])]?.result == candidate.result
+            else { continue }
+            let removed = next[position]
+            symbols[position] = candidate.result
+            alive[removed] = false
+            next[position] = next[removed]
+            if next[removed] < symbols.count { previous[next[removed]] = position }
+            consider(previous[position])
+            consider(position)
+        }
+        return symbols.indices.filter { alive[$0] }.map { symbols[$0] }
     }
 
     private static func key(_ left: Int, _ right: Int) -> UInt64 {

@@ -36,6 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest input image in pixels (width × height).") var maxPixels = RequestLimits().maxImagePixels
     @Option(help: "Largest num_inference_steps.") var maxSteps = RequestLimits().maxSteps
     @Option(help: "Largest num_images_per_prompt.") var maxImages = RequestLimits().maxImages
+    @Option(help: "Longest prompt or negative prompt, in characters.") var maxPromptChars = RequestLimits().maxPromptCharacters
     @Option(help: "Requests that may wait while one runs (more get 503).") var queueCapacity = RequestLimits().queueCapacity
 
     func run() async throws {
@@ -56,6 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.limits.maxImagePixels = maxPixels
         configuration.limits.maxSteps = maxSteps
         configuration.limits.maxImages = maxImages
+        configuration.limits.maxPromptCharacters = maxPromptChars
         configuration.limits.queueCapacity = queueCapacity
 
         LoggingSystem.bootstrap(StreamLogHandler.standardError)

@@ -22,6 +22,8 @@ Written into Tests/Fixtures/tokenizer/:
       the same tokenizer as transformers 5 saves it (tokenizer.json only)
   small.json
       {"prompts": [...], "forms": {"small-vocab": {...}, "small-json": {...}}} with the fields of full.json
+  long_words.json
+      {"prompts": [one word thousands of bytes long, ...], "content_ids": [[untruncated ids] per prompt]}
 
 Every encoding uses padding="max_length", truncation=True, max_length=77, as the diffusers pipelines do.
 To keep the files small, "ids" rows omit their trailing run of pad_token_id (with pad = EOS the EOS goes too);
@@ -217,6 +219,18 @@ def small_fixtures(out_dir: pathlib.Path) -> None:
     (out_dir / "small.json").write_text(compact({"prompts": PROMPTS, "forms": forms}) + "\n", encoding="utf-8")
 
 
+def long_word_fixtures(out_dir: pathlib.Path) -> None:
+    """Single words thousands of bytes long (where a quadratic BPE stalls), with transformers' untruncated ids."""
+    import random
+    rng = random.Random(17)
+    words = ["a" * 3000, "ab" * 1500, "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(3000)),
+             "\U0001F98A" * 500, "supercalifragilistic" * 150, "ñandú" * 400]
+    tokenizer = CLIPTokenizer(str(CLIP_FILES / "vocab.json"), str(CLIP_FILES / "merges.txt"))
+    ids = [tokenizer(w, add_special_tokens=False)["input_ids"] for w in words]
+    (out_dir / "long_words.json").write_text(json.dumps({"prompts": words, "content_ids": ids}, ensure_ascii=False))
+
+
 def generate(out_dir: pathlib.Path) -> None:
     full_fixtures(out_dir)
     small_fixtures(out_dir)
+    long_word_fixtures(out_dir)

@@ -226,4 +226,18 @@ final class ImageToImageEndpointTests: XCTestCase {
         XCTAssertEqual(response.status.code, 400)
         XCTAssertTrue(body.contains("allows at most 1000 (--max-steps)"), body)
     }
+
+    func testPromptsAboveTheLengthLimitAre400() async throws {
+        let long = String(repeating: "fox", count: 4_000)  // 12,000 characters, one word
+        let forms: [(String, [MultipartField])] = [
+            ("prompt", [.text("prompt", long), ServerFixtures.imageField(), .text("num_inference_steps", "2")]),
+            ("negative_prompt", ServerFixtures.quickForm([.text("negative_prompt", long)])),
+        ]
+        for (field, form) in forms {
+            let (response, body) = try await server().post(form)
+            XCTAssertEqual(response.status.code, 400)
+            XCTAssertTrue(body.contains("\(field) is 12000 characters; this server accepts at most 10000 (--max-prompt-chars)"),
+                          body)
+        }
+    }
 }
