@@ -1,6 +1,6 @@
 // Writes a complete diffusers pipeline folder with random weights: model_index.json, each component's
-// config.json, text_encoder/unet/vae safetensors (streamed parameter by parameter, F16 or F32), the CLIP
-// tokenizer files (pad token per architecture) and the scheduler config. Which parameters each checkpoint holds
+// config.json, the text encoders' (one, or SDXL's two), UNet's and VAE's safetensors (streamed parameter by
+// parameter, F16 or F32), the CLIP tokenizer files (pad token per encoder) and the scheduler config. Which parameters each checkpoint holds
 // comes from the engine's model constructors (RecordedParameters.swift), so what is written is what loads.
 
 import Foundation
@@ -26,16 +26,19 @@ public struct PipelineSynthesizer {
     /// Writes every file under `folder` (created if needed); `progress` hears each component as it starts.
     public func write(to folder: URL, progress: (String) -> Void = { _ in }) throws {
         let files = FileManager.default
-        for component in ["text_encoder", "unet", "vae", "scheduler", "tokenizer"] {
+        let folders = ["unet", "vae", "scheduler"] + configs.textEncoders.flatMap { [$0.component, $0.tokenizer] }
+        for component in folders {
             try files.createDirectory(at: folder.appendingPathComponent(component), withIntermediateDirectories: true)
         }
         try text(configs.modelIndex, to: folder.appendingPathComponent("model_index.json"))
         try text(configs.scheduler, to: folder.appendingPathComponent("scheduler/scheduler_config.json"))
-        try writeTokenizer(to: folder.appendingPathComponent("tokenizer"))
-
-        progress("text_encoder")
-        let textConfig = try component("text_encoder", configs.textEncoder, in: folder, CLIPTextConfig.self)
-        try checkpoint(clipTextParameters(textConfig), to: folder.appendingPathComponent("text_encoder/model.safetensors"))
+        for encoder in configs.textEncoders {
+            try writeTokenizer(to: folder.appendingPathComponent(encoder.tokenizer), padToken: encoder.padToken)
+            progress(encoder.component)
+            let textConfig = try component(encoder.component, encoder.config, in: folder, CLIPTextConfig.self)
+            try checkpoint(clipTextParameters(textConfig, withProjection: encoder.withProjection),
+                           to: folder.appendingPathComponent("\(encoder.component)/model.safetensors"))
+        }
         progress("unet")
         let unetConfig = try component("unet", configs.unet, in: folder, UNet2DConditionConfig.self)
         try checkpoint(unetParameters(unetConfig), to: folder.appendingPathComponent("unet/diffusion_pytorch_model.safetensors"))
@@ -61,8 +64,8 @@ public struct PipelineSynthesizer {
         }
     }
 
-    /// Copies the tokenizer files, setting the pad token of this architecture.
-    private func writeTokenizer(to destination: URL) throws {
+    /// Copies the tokenizer files, setting `padToken`.
+    private func writeTokenizer(to destination: URL, padToken: String) throws {
         for name in ["vocab.json", "merges.txt", "special_tokens_map.json", "tokenizer_config.json"] {
             let source = tokenizerSource.appendingPathComponent(name)
             guard var contents = try? String(contentsOf: source, encoding: .utf8) else {
@@ -70,7 +73,7 @@ public struct PipelineSynthesizer {
             }
             if name.hasSuffix("_map.json") || name == "tokenizer_config.json" {
                 contents = contents.replacingOccurrences(of: "\"pad_token\": \"<|endoftext|>\"",
-                                                         with: "\"pad_token\": \(jsonQuoted(configs.padToken))")
+                                                         with: "\"pad_token\": \(jsonQuoted(padToken))")
             }
             try text(contents, to: destination.appendingPathComponent(name))
         }

@@ -1,4 +1,4 @@
-// `img2img weights synth --arch sd15|sd21 --out DIR [--dtype f16|f32]`: writes a full-size random-weight
+// `img2img weights synth --arch sd15|sd21|sdxl|sdxl-turbo|sdxl-refiner --out DIR [--dtype f16|f32]`: writes a full-size random-weight
 // pipeline in diffusers layout (the real checkpoints' configs), so benchmarks run without downloads or Python.
 
 import ArgumentParser
@@ -16,9 +16,9 @@ struct WeightsCommand: ParsableCommand {
 struct SynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth",
-        abstract: "Write a full-size random-weight SD1.5 or SD2.1 pipeline folder (diffusers layout).")
+        abstract: "Write a full-size random-weight SD1.5, SD2.1 or SDXL pipeline folder (diffusers layout).")
 
-    @Option(help: "Architecture: sd15 or sd21.") var arch: SynthArchitecture
+    @Option(help: "Architecture: sd15, sd21, sdxl, sdxl-turbo or sdxl-refiner.") var arch: SynthArchitecture
     @Option(help: "Output folder (created).") var out: String
     @Option(help: "Stored dtype: f16 or f32.") var dtype: String = "f16"
     @Option(help: "Seed of the random weights.") var seed: UInt64 = 0

@@ -40,20 +40,37 @@ final class PipelineSynthesizerTests: XCTestCase {
 
     func testFullSizeLayoutsHaveTheKnownParameterCounts() throws {
         // Parameter counts of the real checkpoints (diffusers / transformers `num_parameters()`).
-        let expected: [SynthArchitecture: (text: Int, unet: Int, vae: Int)] = [
-            .sd15: (123_060_480, 859_520_964, 83_653_863),
-            .sd21: (340_387_840, 865_910_724, 83_653_863),
+        let expected: [SynthArchitecture: (text: [Int], unet: Int, vae: Int)] = [
+            .sd15: ([123_060_480], 859_520_964, 83_653_863),
+            .sd21: ([340_387_840], 865_910_724, 83_653_863),
+            .sdxl: ([123_060_480, 694_659_840], 2_567_463_684, 83_653_863),
+            .sdxlTurbo: ([123_060_480, 694_659_840], 2_567_463_684, 83_653_863),
+            .sdxlRefiner: ([694_659_840], 2_259_526_660, 83_653_863),
         ]
         for (arch, counts) in expected {
             let configs = arch.configs
-            let text = try JSONDecoder().decode(CLIPTextConfig.self, from: Data(configs.textEncoder.utf8))
             let unet = try JSONDecoder().decode(UNet2DConditionConfig.self, from: Data(configs.unet.utf8))
             let vae = try JSONDecoder().decode(AutoencoderKLConfig.self, from: Data(configs.vae.utf8))
             func total(_ specs: [ParameterSpec]) -> Int { specs.reduce(0) { $0 + Tensor.elementCount(of: $1.shape) } }
-            XCTAssertEqual(total(try clipTextParameters(text)), counts.text, "\(arch) text encoder")
+            let text = try configs.textEncoders.map { encoder in
+                let config = try JSONDecoder().decode(CLIPTextConfig.self, from: Data(encoder.config.utf8))
+                return total(try clipTextParameters(config, withProjection: encoder.withProjection))
+            }
+            XCTAssertEqual(text, counts.text, "\(arch) text encoders")
             XCTAssertEqual(total(try unetParameters(unet)), counts.unet, "\(arch) UNet")
             XCTAssertEqual(total(try vaeParameters(vae)), counts.vae, "\(arch) VAE")
         }
+    }
+
+    func testSDXLFoldersListBothEncodersAndTheirPads() throws {
+        let index = try JSONSerialization.jsonObject(with: Data(SynthArchitecture.sdxl.configs.modelIndex.utf8)) as! [String: Any]
+        XCTAssertEqual(index["_class_name"] as? String, "StableDiffusionXLPipeline")
+        XCTAssertEqual(index["force_zeros_for_empty_prompt"] as? Bool, true)
+        XCTAssertEqual(SynthArchitecture.sdxl.configs.textEncoders.map(\.padToken), ["<|endoftext|>", "!"])
+        let refiner = try JSONSerialization.jsonObject(with: Data(SynthArchitecture.sdxlRefiner.configs.modelIndex.utf8))
+            as! [String: Any]
+        XCTAssertEqual(refiner["requires_aesthetics_score"] as? Bool, true)
+        XCTAssertTrue(refiner["text_encoder"] is [NSNull])
     }
 
     func testCheckpointsHoldExactlyTheRecordedParameters() throws {
@@ -62,7 +79,7 @@ final class PipelineSynthesizerTests: XCTestCase {
         let configs = try tinyConfigs()
         let expected: [(file: String, specs: [ParameterSpec])] = [
             ("text_encoder/model.safetensors",
-             try clipTextParameters(JSONDecoder().decode(CLIPTextConfig.self, from: Data(configs.textEncoder.utf8)))),
+             try clipTextParameters(JSONDecoder().decode(CLIPTextConfig.self, from: Data(configs.textEncoders[0].config.utf8)))),
             ("unet/diffusion_pytorch_model.safetensors",
              try unetParameters(JSONDecoder().decode(UNet2DConditionConfig.self, from: Data(configs.unet.utf8)))),
             ("vae/diffusion_pytorch_model.safetensors",
