@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Runs `img2img bench` and then diffusers on PyTorch CPU on the same model folder, shapes, inputs and thread
-count, in one invocation, and prints our/torch time ratios, both GFLOP/s (FLOPs counted by our bench from the
-shapes), both peak RSS figures and the relative error max|ours - torch| / max|torch| of each stage's output.
+"""Runs `img2img bench` and then diffusers on PyTorch CPU on the same model folder (SD1.x/2.x or SDXL), shapes,
+inputs and thread count, in one invocation, and prints our/torch time ratios, both GFLOP/s (FLOPs counted by our
+bench from the shapes), both peak RSS figures and the relative error max|ours - torch| / max|torch| of each
+stage's output. The size defaults to the UNet's native one (512² for SD1.5, 1024² for SDXL).
 
     /work/venv/bin/python Benchmarks/compare_torch.py --model /tmp/sd15 [--threads 2] [--repeats 3] [--warmups 1]
-        [--stages text vae-encode unet-b1 unet-b2 vae-decode img2img turbo] [--bench .build/release/img2img]
+        [--size N] [--stages text vae-encode unet-b1 unet-b2 vae-decode img2img turbo lightning]
+        [--bench .build/release/img2img]
 """
 import argparse
 import json
@@ -15,7 +17,7 @@ import sys
 import tempfile
 import time
 
-STAGES = ["text", "vae-encode", "unet-b1", "unet-b2", "vae-decode", "img2img", "turbo"]
+STAGES = ["text", "vae-encode", "unet-b1", "unet-b2", "vae-decode", "img2img", "turbo", "lightning"]
 PROMPT = "a photograph of an astronaut riding a horse"
 
 
@@ -60,38 +62,77 @@ def run_torch(model, stages, repeats, warmups, size):
     import torch
     import diffusers
     import transformers
-    from diffusers import StableDiffusionImg2ImgPipeline
+    from diffusers import (EulerDiscreteScheduler, StableDiffusionImg2ImgPipeline, StableDiffusionXLImg2ImgPipeline,
+                           StableDiffusionXLPipeline)
     diffusers.utils.logging.disable_progress_bar()
     transformers.utils.logging.disable_progress_bar()
+    index = json.loads((pathlib.Path(model) / "model_index.json").read_text())
+    sdxl = index["_class_name"].startswith("StableDiffusionXL")
     start = time.perf_counter()
-    pipe = StableDiffusionImg2ImgPipeline.from_pretrained(model, dtype=torch.float32, safety_checker=None,
-                                                          requires_safety_checker=False)
+    if sdxl:
+        pipe = StableDiffusionXLImg2ImgPipeline.from_pretrained(model, torch_dtype=torch.float32)
+    else:
+        pipe = StableDiffusionImg2ImgPipeline.from_pretrained(model, dtype=torch.float32, safety_checker=None,
+                                                              requires_safety_checker=False)
     pipe.set_progress_bar_config(disable=True)
     load = time.perf_counter() - start
+    size = size or pipe.unet.config.sample_size * pipe.vae_scale_factor
     latent = size // pipe.vae_scale_factor
     channels = pipe.vae.config.latent_channels
-    hidden = pipe.text_encoder.config.hidden_size
     image = test_image(size)
     results = {}
+
+    def encode_prompt():
+        if not sdxl:
+            ids = pipe.tokenizer(PROMPT, padding="max_length", max_length=77, truncation=True,
+                                 return_tensors="pt").input_ids
+            return pipe.text_encoder(ids)[0]
+        states = []
+        for tokenizer, encoder in ((pipe.tokenizer, pipe.text_encoder), (pipe.tokenizer_2, pipe.text_encoder_2)):
+            if encoder is None:
+                continue
+            ids = tokenizer(PROMPT, padding="max_length", max_length=77, truncation=True, return_tensors="pt").input_ids
+            states.append(encoder(ids, output_hidden_states=True).hidden_states[-2])
+        return torch.cat(states, dim=-1)
+
+    def added_conditioning(batch):
+        if not sdxl:
+            return None
+        ids = [size, size, 0, 0, 6] if pipe.config.requires_aesthetics_score else [size, size, 0, 0, size, size]
+        embeds = torch.randn(batch, pipe.text_encoder_2.config.projection_dim, generator=torch.Generator().manual_seed(4))
+        return {"text_embeds": embeds, "time_ids": torch.tensor([ids] * batch, dtype=torch.float32)}
+
     with torch.no_grad():
         for stage in stages:
+            if stage == "lightning" and not sdxl:
+                continue
             if stage == "text":
-                ids = pipe.tokenizer(PROMPT, padding="max_length", max_length=77, truncation=True,
-                                     return_tensors="pt").input_ids
-                results[stage] = measure(repeats, lambda: pipe.text_encoder(ids)[0], warmups)
+                results[stage] = measure(repeats, encode_prompt, warmups)
             elif stage == "vae-encode":
                 x = pipe.image_processor.preprocess(image)
                 results[stage] = measure(repeats, lambda: pipe.vae.encode(x).latent_dist.mean, warmups)
             elif stage in ("unet-b1", "unet-b2"):
                 batch = 1 if stage == "unet-b1" else 2
                 sample = torch.randn(batch, channels, latent, latent, generator=torch.Generator().manual_seed(1))
-                context = torch.randn(batch, 77, hidden, generator=torch.Generator().manual_seed(2))
-                results[stage] = measure(repeats, lambda: pipe.unet(sample, 500, encoder_hidden_states=context).sample, warmups)
+                context = torch.randn(batch, 77, pipe.unet.config.cross_attention_dim,
+                                      generator=torch.Generator().manual_seed(2))
+                added = added_conditioning(batch)
+                results[stage] = measure(repeats, lambda: pipe.unet(sample, 500, encoder_hidden_states=context,
+                                                                    added_cond_kwargs=added).sample, warmups)
             elif stage == "vae-decode":
                 z = torch.randn(1, channels, latent, latent, generator=torch.Generator().manual_seed(3))
                 results[stage] = measure(repeats, lambda: pipe.vae.decode(z).sample, warmups)
+            elif stage == "lightning":
+                # The runner's SDXL-Lightning: text-to-image at the native size, Euler trailing, 4 steps, no guidance.
+                text_to_image = StableDiffusionXLPipeline(**pipe.components)
+                text_to_image.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config,
+                                                                             timestep_spacing="trailing")
+                text_to_image.set_progress_bar_config(disable=True)
+                results[stage] = measure(1, lambda: text_to_image(PROMPT, num_inference_steps=4, guidance_scale=0.0,
+                                                                  generator=torch.Generator().manual_seed(42)).images)
+                results[stage]["output"] = None
             else:
-                steps, guidance = (20, 7.5) if stage == "img2img" else (2, 0.0)
+                steps, guidance = ((8, 5.0) if sdxl else (20, 7.5)) if stage == "img2img" else (2, 0.0)
                 results[stage] = measure(1, lambda: pipe(PROMPT, image=image, strength=0.5, num_inference_steps=steps,
                                                          guidance_scale=guidance, output_type="pil",
                                                          generator=torch.Generator().manual_seed(42)).images)
@@ -112,7 +153,7 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--warmups", type=int, default=1, help="untimed runs before each short stage")
-    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--size", type=int, help="image side in pixels (default: the UNet's native size)")
     parser.add_argument("--stages", nargs="+", default=STAGES, choices=STAGES)
     parser.add_argument("--bench", default=str(pathlib.Path(__file__).resolve().parent.parent / ".build/release/img2img"))
     parser.add_argument("--json", help="write both reports and the ratios here")
@@ -124,7 +165,7 @@ def main():
         report_path, outputs_path = pathlib.Path(scratch) / "ours.json", pathlib.Path(scratch) / "ours.safetensors"
         env = dict(os.environ, IMG2IMG_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads))
         command = [args.bench, "bench", "--model", args.model, "--repeats", str(args.repeats),
-                   "--warmups", str(args.warmups), "--size", str(args.size),
+                   "--warmups", str(args.warmups), *(["--size", str(args.size)] if args.size else []),
                    "--json", str(report_path), "--outputs", str(outputs_path), "--stages", *args.stages]
         print("ours:", " ".join(command), flush=True)
         subprocess.run(command, env=env, check=True)
@@ -145,7 +186,7 @@ def main():
     print(f"{'stage':<30} {'ours s':>8} {'torch s':>8} {'ours/torch':>10} {'ours GF/s':>9} {'torch GF/s':>10} "
           f"{'ours RSS':>9} {'torch RSS':>9} {'rel. error':>10}")
     rows = []
-    for stage, result in zip(args.stages, ours["stages"]):
+    for stage, result in zip([s for s in args.stages if s in theirs], ours["stages"]):
         mine, other = median(result["seconds"]), median(theirs[stage]["seconds"])
         flops = result["flops"]
         error = relative_error(our_outputs.get(stage), theirs[stage]["output"])

@@ -24,6 +24,8 @@ public protocol LatentDiffusionComponents: AnyObject {
     var loraApplication: LoRAApplication { get }
     /// The layers a LoRA may adapt, per component: layer key → weight shape.
     var loraLayers: [LoRAComponent: [String: [Int]]] { get }
+    /// The checkpoint-backed models, in pipeline order.
+    var models: [CheckpointBacked] { get }
 }
 
 extension LatentDiffusionComponents {
