@@ -2,6 +2,13 @@
 export PATH := $(PATH):/opt/swift/usr/bin
 SWIFT ?= swift
 CONFIG ?= release
+# OpenBLAS 0.3.21 falls back to SSE3 kernels on CPUs it does not know; `img2img` restarts itself with the right
+# ones (Tensors/OpenBLASCore.swift), and the test runner gets the AVX-512 ones here when the CPU has them.
+ifeq ($(origin OPENBLAS_CORETYPE), undefined)
+ifeq ($(shell grep -qw avx512bw /proc/cpuinfo 2>/dev/null && grep -qw avx512vl /proc/cpuinfo && echo yes),yes)
+export OPENBLAS_CORETYPE := SKYLAKEX
+endif
+endif
 
 .PHONY: deps build test serve bench fixtures clean
 

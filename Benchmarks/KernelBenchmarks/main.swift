@@ -6,6 +6,7 @@ import Foundation
 import SafeTensors
 import Tensors
 
+OpenBLASCore.restartWithBetterKernelsIfNeeded()
 let quick = CommandLine.arguments.contains("--quick")
 /// `--only TEXT` runs just the rows whose label contains TEXT (for profiling one kernel).
 let only: String? = CommandLine.arguments.firstIndex(of: "--only").flatMap {
@@ -103,9 +104,12 @@ for (queries, keys, heads, headDim) in attentionShapes {
     row(label, seconds: seconds, flops: 4.0 * Double(queries * keys * heads * headDim), reference: reference)
 }
 
-// 5. Linear layers at the SD1.5 UNet's shapes (tokens × in → out): attention projections, GEGLU, FF out.
+// 5. Linear layers at the SD1.5 UNet's shapes (tokens × in → out): attention projections, GEGLU, FF out; then
+// SDXL's at 128² latents (4096 tokens of 640, 1024 of 1280) and its text encoder 2's (77 tokens of 1280).
 let linearShapes = [(1024, 320, 2560), (1024, 1280, 320), (4096, 320, 320), (4096, 320, 2560), (4096, 1280, 320), (1024, 640, 640), (1024, 640, 5120),
-                    (1024, 2560, 640), (256, 1280, 1280), (256, 1280, 10240), (256, 5120, 1280)]
+                    (1024, 2560, 640), (256, 1280, 1280), (256, 1280, 10240), (256, 5120, 1280),
+                    (4096, 640, 640), (4096, 640, 5120), (4096, 2560, 640), (1024, 1280, 1280), (1024, 1280, 10240),
+                    (1024, 5120, 1280), (77, 1280, 5120)]
 for (rows, inFeatures, outFeatures) in linearShapes {
     let label = "linear \(rows)×\(inFeatures) → \(outFeatures)"
     guard wanted(label) else { continue }

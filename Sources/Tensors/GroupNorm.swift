@@ -1,6 +1,7 @@
 // y = (x − mean_g) / √(var_g + eps) · γ_c + β_c, statistics over each (image, group of channels), then an
-// optional fused activation (SiLU in every diffusers ResNet block). One read for the statistics (blockwise
-// mean and centred squares, merged in Double) gives a per-channel affine map; one pass applies it — or the
+// optional fused activation (SiLU in every diffusers ResNet block). One read for the statistics (`GroupMoments`:
+// blockwise mean and centred squares, merged in Double; a tensor made a row band at a time merges its bands'
+// moments) gives a per-channel affine map; one pass applies it — or the
 // convolution that follows applies it as it reads its input (`conv2d(…, fusing: .normalizing(…))`), and nothing
 // is written. Equals `Reference.groupNorm` (GroupNormReference.swift) within max|a−b|/max|b| ≤ 1e-6
 // (GroupNormReferenceTests).
@@ -18,6 +19,32 @@ public struct ChannelNormalization: Sendable {
     @inlinable
     public func parameters(image n: Int, channel c: Int) -> (scale: Float, shift: Float) {
         (scale[n * channels + c], shift[n * channels + c])
+    }
+
+    /// The map with these per-(image, channel) scales and shifts.
+    public init(scale: [Float], shift: [Float], activation: Activation?, channels: Int) {
+        self.scale = scale
+        self.shift = shift
+        self.activation = activation
+        self.channels = channels
+    }
+
+    /// The group norm (+ `activation`) whose statistics are `moments`, one per (image, group) in that order.
+    public init(moments: [GroupMoments], groups: Int, channels: Int, weight: Tensor?, bias: Tensor?, epsilon: Float,
+                activation: Activation? = nil) {
+        let channelsPerGroup = channels / groups
+        let gamma = weight?.scalars, beta = bias?.scalars
+        var scale = [Float](repeating: 0, count: moments.count * channelsPerGroup), shift = scale
+        for (block, blockMoments) in moments.enumerated() {
+            let (mean, rstd) = blockMoments.meanAndReciprocalStd(epsilon: epsilon)
+            for local in 0..<channelsPerGroup {
+                let channel = (block % groups) * channelsPerGroup + local
+                let a = rstd * (gamma?[channel] ?? 1)
+                scale[block * channelsPerGroup + local] = a
+                shift[block * channelsPerGroup + local] = (beta?[channel] ?? 0) - mean * a
+            }
+        }
+        self.init(scale: scale, shift: shift, activation: activation, channels: channels)
     }
 
     /// `act(x · scale + shift)` over `count` floats.
@@ -43,31 +70,18 @@ extension Tensor {
         precondition(rank >= 2, "group norm needs [N, C, …], got \(shape)")
         let batch = shape[0], channels = shape[1]
         precondition(groups > 0 && channels % groups == 0, "group norm: \(channels) channels not divisible by \(groups) groups")
-        let plane = count / (batch * channels)
-        let channelsPerGroup = channels / groups
-        let gamma = weight?.scalars, beta = bias?.scalars
-        var scale = [Float](repeating: 0, count: batch * channels), shift = scale
+        let run = channels / groups * (count / (batch * channels))
+        var moments = [GroupMoments](repeating: GroupMoments(), count: batch * groups)
         KernelProfile.run("group norm statistics") {
             withUnsafeBufferPointer { input in
-                scale.withUnsafeMutableBufferPointer { scales in
-                    shift.withUnsafeMutableBufferPointer { shifts in
-                        let scales = scales.baseAddress!, shifts = shifts.baseAddress!
-                        parallelFor(batch * groups) { block in
-                            let start = block * channelsPerGroup * plane
-                            let (mean, rstd) = Tensor.meanAndReciprocalStd(input.baseAddress! + start,
-                                                                           count: channelsPerGroup * plane, epsilon: epsilon)
-                            for local in 0..<channelsPerGroup {
-                                let channel = (block % groups) * channelsPerGroup + local
-                                let a = rstd * (gamma?[channel] ?? 1)
-                                scales[block * channelsPerGroup + local] = a
-                                shifts[block * channelsPerGroup + local] = (beta?[channel] ?? 0) - mean * a
-                            }
-                        }
-                    }
+                moments.withUnsafeMutableBufferPointer { blocks in
+                    let blocks = blocks.baseAddress!
+                    parallelFor(batch * groups) { block in blocks[block].add(input.baseAddress! + block * run, count: run) }
                 }
             }
         }
-        return ChannelNormalization(scale: scale, shift: shift, activation: activation, channels: channels)
+        return ChannelNormalization(moments: moments, groups: groups, channels: channels, weight: weight, bias: bias,
+                                    epsilon: epsilon, activation: activation)
     }
 
     /// `act(x · scale[n, c] + shift[n, c])` for every element of an `[N, C, …]` tensor.
@@ -89,38 +103,26 @@ extension Tensor {
         return result
     }
 
-    /// Mean and 1/√(biased variance + eps) of `count` floats, reading memory once: each block of 256 is summed,
-    /// then its squares are centred on the block's own mean (a second pass over data still in L1), and the
-    /// blocks merge by Chan's formula in Double — the accuracy of a two-pass variance at one pass's traffic.
+    /// Mean and 1/√(biased variance + eps) of `count` floats, reading memory once (see `GroupMoments`).
     @inlinable
     static func meanAndReciprocalStd(_ values: UnsafePointer<Float>, count: Int, epsilon: Float) -> (Float, Float) {
-        var total = 0, mean = 0.0, m2 = 0.0
-        var start = 0
-        while start < count {
-            let n = min(256, count - start)
-            let block = values + start
-            let blockMean = VectorMath.sum(block, count: n) / Double(n)
-            // Padding lanes load the block mean, so they contribute zero to the centred squares.
-            let centre = Float(blockMean), centred = VectorMath.Vector(repeating: centre)
-            var lanes = VectorMath.Vector()
-            var i = 0
-            while i + 16 <= n { let d = VectorMath.load(block, i) - centred; lanes += d * d; i += 16 }
-            if i < n {
-                let d = VectorMath.loadPartial(block, i, count: n - i, padding: centre) - centred
-                lanes += d * d
+        var moments = GroupMoments()
+        moments.add(values, count: count)
+        return moments.meanAndReciprocalStd(epsilon: epsilon)
+    }
+
+    /// The moments of each (image, group) of this `[N, C, …]` tensor, to merge with other row bands' (the group
+    /// norm of a tensor computed a band at a time, never whole: `ChannelNormalization(moments:…)`).
+    public func groupMoments(groups: Int) -> [GroupMoments] {
+        let batch = shape[0], channels = shape[1], plane = count / max(batch * channels, 1)
+        let run = channels / groups * plane
+        return withUnsafeBufferPointer { input in
+            (0..<(batch * groups)).map { block in
+                var moments = GroupMoments()
+                moments.add(input.baseAddress! + block * run, count: run)
+                return moments
             }
-            // Σ(x − c)² around the rounded centre c, corrected to the exact block mean: − n(mean − c)².
-            let offset = blockMean - Double(centre)
-            let blockM2 = Double(lanes.sum()) - Double(n) * offset * offset
-            let merged = total + n
-            let delta = blockMean - mean
-            mean += delta * Double(n) / Double(merged)
-            m2 += blockM2 + delta * delta * Double(total) * Double(n) / Double(merged)
-            total = merged
-            start += n
         }
-        let variance = max(0, m2 / Double(count))
-        return (Float(mean), Float(1 / (variance + Double(epsilon)).squareRoot()))
     }
 
     /// `out = act(in · scale + shift)` over `count` floats.

@@ -4,6 +4,7 @@
 // `img2img weights synth`.
 
 import ArgumentParser
+import Tensors
 
 /// The img2img command-line tool: Stable Diffusion image-to-image on the CPU.
 @main
@@ -17,4 +18,19 @@ struct Img2Img: AsyncParsableCommand {
             CommandGroup(name: "Developer tools", subcommands: [BenchCommand.self, BenchLoRACommand.self,
                                                                 ParityUNetCommand.self, WeightsCommand.self]),
         ])
+
+    /// ArgumentParser's entry point, after making sure OpenBLAS runs the kernels this CPU supports.
+    static func main() async {
+        OpenBLASCore.restartWithBetterKernelsIfNeeded()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -34,6 +34,11 @@ public struct Conv2d {
     /// `conv(x)` with `fusion` (an input map, a residual add) done in the convolution's own passes. A request's
     /// LoRA patch computes the layer its own way: it gets the mapped input, and the residual is added after.
     public func callAsFunction(_ x: Tensor, fusing fusion: Conv2DFusion = .none) -> Tensor {
+        callAsFunction(x, padding: padding, fusing: fusion)
+    }
+
+    /// The same convolution with other padding (a row band of a larger input pads only at the image's edges).
+    func callAsFunction(_ x: Tensor, padding: Padding2D, fusing fusion: Conv2DFusion = .none) -> Tensor {
         guard let patch = LayerPatches.current(key) else {
             return x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, fusing: fusion)
         }

@@ -91,7 +91,7 @@ public struct AutoencoderKL {
     /// Encodes images `[B, 3, H, W]` in [−1, 1] into the latent distribution (unscaled).
     public func encode(_ images: Tensor) -> DiagonalGaussian {
         var hidden = encoderConvIn(images)
-        for block in encoderBlocks { hidden = block(hidden) }
+        for block in encoderBlocks { hidden = block(consume hidden) }
         hidden = encoderMid(hidden)
         // diffusers: conv_out(conv_act(conv_norm_out(sample)))
         hidden = encoderConvOut(hidden, fusing: .normalizing(encoderNormOut.normalization(of: hidden, activation: activation)))
@@ -99,10 +99,16 @@ public struct AutoencoderKL {
     }
 
     /// Decodes latents `[B, C, h, w]` (already divided by the scaling factor) into images in about [−1, 1].
+    /// Each block's upsampler runs with the next block's first resnet (in row bands when large).
     public func decode(_ latents: Tensor) -> Tensor {
         var hidden = decoderConvIn(postQuantConv.map { $0(latents) } ?? latents)
         hidden = decoderMid(hidden)
-        for block in decoderBlocks { hidden = block(hidden) }
+        var upsampler: Upsample2D?
+        for block in decoderBlocks {
+            hidden = block(consume hidden, upsampledBy: upsampler)
+            upsampler = block.upsampler
+        }
+        if let upsampler { hidden = upsampler(hidden) }
         // diffusers: conv_out(conv_act(conv_norm_out(sample)))
         return decoderConvOut(hidden, fusing: .normalizing(decoderNormOut.normalization(of: hidden, activation: activation)))
     }

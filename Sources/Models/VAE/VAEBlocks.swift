@@ -1,5 +1,6 @@
 // The VAE's blocks: diffusers `DownEncoderBlock2D`, `UpDecoderBlock2D` and `UNetMidBlock2D` (resnet →
-// single-head spatial self-attention with group norm and residual → resnet), none with a time embedding.
+// single-head spatial self-attention with group norm and residual → resnet), none with a time embedding. Large
+// activations run in row bands (RowBands.swift).
 
 import Tensors
 
@@ -24,13 +25,15 @@ struct DownEncoderBlock2D {
         downsampler = addDownsample ? Downsample2D(scope["downsamplers"][0], channels: outChannels, padding: 0) : nil
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor {
-        let hidden = resnets.reduce(x) { $1($0) }
+    /// Consumes `x`, so a resnet that keeps the width can write its output over it.
+    func callAsFunction(_ x: consuming Tensor) -> Tensor {
+        var hidden = consume x
+        for resnet in resnets { resnet.apply(to: &hidden) }
         return downsampler.map { $0(hidden) } ?? hidden
     }
 }
 
-/// diffusers `UpDecoderBlock2D`: resnets, then nearest ×2 and a conv.
+/// diffusers `UpDecoderBlock2D`: resnets, then nearest ×2 and a conv (run by the caller with the next block).
 struct UpDecoderBlock2D {
     let resnets: [ResnetBlock2D]
     let upsampler: Upsample2D?
@@ -42,9 +45,13 @@ struct UpDecoderBlock2D {
         upsampler = addUpsample ? Upsample2D(scope["upsamplers"][0], channels: outChannels) : nil
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor {
-        let hidden = resnets.reduce(x) { $1($0) }
-        return upsampler.map { $0(hidden) } ?? hidden
+    /// The resnets on `x` — upsampled first by `previous`, the upsampler of the block before (run together with
+    /// the first resnet, so the pair can go in row bands); this block's own upsampler is left to the next.
+    func callAsFunction(_ x: consuming Tensor, upsampledBy previous: Upsample2D?) -> Tensor {
+        var hidden: Tensor
+        if let previous { hidden = resnets[0].apply(after: previous, to: x) } else { hidden = consume x }
+        for resnet in resnets.dropFirst(previous == nil ? 0 : 1) { resnet.apply(to: &hidden) }
+        return hidden
     }
 }
 
