@@ -1,9 +1,8 @@
 // Products with a layer weight W [rows, k]: y = X·Wᵀ (a linear layer) and Y = W·P (a conv as a GEMM).
-// A Float32 weight goes to sgemm whole, and so does a half weight once widened when it is small (≤ 4 MB) or the
-// product is wide (≥ 256 columns on the other side). A large half weight in a narrow product (a text encoder's
-// 77 tokens) is widened one tile at a time (up to 1024 rows × a slice of k, 1 MB of Float32, still in cache when
-// sgemm packs it), each tile one single-threaded sgemm accumulating onto the output: no Float32 copy of such a
-// weight exists, and each worker packs the other operand once per row block.
+// A Float32 weight goes to sgemm whole, and so does a small half weight once widened (≤ 4 MB). A large half
+// weight is widened one tile at a time (up to 1024 rows × a slice of k, 1 MB of Float32, still in cache when
+// sgemm packs it), each tile one single-threaded sgemm accumulating onto the output: no Float32 copy of a
+// large weight ever exists, and each worker packs the other operand once per row block.
 
 extension LayerWeight {
     /// Floats in a widened block or tile (1 MB: one core's L2).
@@ -13,7 +12,7 @@ extension LayerWeight {
     func multiplyTransposed(_ x: UnsafePointer<Float>, m: Int, beta: Float,
                             into c: UnsafeMutablePointer<Float>, ldc: Int) {
         let k = rowLength
-        if let tensor = wholeFloatTensor(columns: m) {
+        if let tensor = wholeFloatTensor {
             tensor.withUnsafeBufferPointer { w in
                 sgemm(transposeB: true, m: m, n: rows, k: k, a: x, lda: k, b: w.baseAddress!, ldb: k,
                       beta: beta, c: c, ldc: ldc)
@@ -31,7 +30,7 @@ extension LayerWeight {
     func multiply(_ p: UnsafePointer<Float>, inputs: Range<Int>? = nil, n: Int, ldp: Int, beta: Float,
                   into c: UnsafeMutablePointer<Float>, ldc: Int) {
         let k = rowLength, inputs = inputs ?? 0..<k
-        if let tensor = wholeFloatTensor(columns: n) {
+        if let tensor = wholeFloatTensor {
             tensor.withUnsafeBufferPointer { w in
                 sgemm(m: rows, n: n, k: inputs.count, a: w.baseAddress! + inputs.lowerBound, lda: k, b: p, ldb: ldp,
                       beta: beta, c: c, ldc: ldc)
@@ -49,21 +48,14 @@ extension LayerWeight {
     /// cache), so sgemm can split the product along its longer side: tiles split along the weight's rows and
     /// make every worker pack the whole other operand (all the pixels of a 1×1 conv at 512², say).
     static let wholeWidening = 1 << 20
-    /// From this many columns on the other side, a half weight of any size is widened whole: the product then
-    /// does ≥ 2 × 256 FLOPs per widened value, so widening costs under 1 % of it, and one sgemm over the whole
-    /// weight runs at sgemm's speed where k-sliced tiles re-read the output once per slice (SDXL's 1280 × 5120
-    /// feed-forward at 4096 tokens ran at 0.6 × sgemm tiled). The cost is one transient Float32 copy of the
-    /// weight (≤ 52 MB in SDXL), in a recycled buffer.
-    static let wholeWideningColumns = 256
 
-    /// The weight as one Float32 tensor where that is cheap for a product with `columns` on the other side:
-    /// the stored tensor, or a widened copy of a half weight that is small or meets a wide product; nil for a
-    /// large half weight in a narrow product (a text encoder's 77 tokens), which is tiled instead.
-    func wholeFloatTensor(columns: Int) -> Tensor? {
+    /// The weight as one Float32 tensor where that is cheap: the stored tensor, or a widened copy of a small
+    /// half weight (in a recycled buffer when ≥ 1 MB, so its pages are not faulted in anew each product); nil
+    /// for a large half weight, which is tiled instead.
+    var wholeFloatTensor: Tensor? {
         switch storage {
         case .float(let tensor): return tensor
-        case .half:
-            return count <= LayerWeight.wholeWidening || columns >= LayerWeight.wholeWideningColumns ? floatTensor : nil
+        case .half: return count <= LayerWeight.wholeWidening ? floatTensor : nil
         }
     }
 

@@ -9,6 +9,7 @@ import Models
 import Pipelines
 import Random
 import Server
+import Tensors
 
 /// Serves POST /image-to-image, /health, /version and /hardware/* as the Livepeer AI runner does.
 struct ServeCommand: AsyncParsableCommand {
@@ -63,7 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "img2img.server")
         logger.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        logger.info("serving \(configuration.modelID) from \(location.folder.path)\(location.unetFile.map { " with \($0.lastPathComponent)" } ?? "") (rng \(rng.rawValue), auth \(configuration.authToken?.isEmpty == false ? "on" : "off"))")
+        let unetNote = location.unetFile.map { " with \($0.lastPathComponent)" } ?? ""
+        let auth = configuration.authToken?.isEmpty == false ? "on" : "off"
+        logger.info("serving \(configuration.modelID) from \(location.folder.path)\(unetNote) (rng \(rng.rawValue), OpenBLAS \(OpenBLASCore.current), auth \(auth))")
         let modelID = configuration.modelID
         let store = ModelStore(root: modelDir)
         let server = ImageToImageServer(configuration: configuration, logger: logger) {
