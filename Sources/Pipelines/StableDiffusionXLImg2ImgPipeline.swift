@@ -39,4 +39,10 @@ public final class StableDiffusionXLImg2ImgPipeline: StableDiffusionSteps {
         return try img2imgImages(posterior, conditioning: conditioning, guidance: guidance, request: request,
                                  options: options, hooks: hooks)
     }
+
+    /// The prompt's text states as the UNet reads them — both encoders' `hidden_states[-2]`, side by side — for
+    /// one text, without guidance or LoRAs (the benchmark's text stage).
+    public func promptStates(_ prompt: String) throws -> Tensor {
+        try encodeTexts([(prompt, nil)], hooks: RunHooks(options: GenerationOptions(), loras: .none))[0].states
+    }
 }

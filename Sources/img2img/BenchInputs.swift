@@ -81,17 +81,9 @@ struct BenchInputs {
 
     /// The prompt's text states: SD's encoder output, or SDXL's encoders' `hidden_states[-2]` side by side.
     func encodePrompt() throws -> Tensor {
-        guard let sdxl else {
-            let sd = components as! StableDiffusionComponents
-            return try PromptEncoder(tokenizer: sd.tokenizer, textEncoder: sd.textEncoder).encode(Self.prompt)
-        }
-        let encoders = [(sdxl.tokenizer, sdxl.textEncoder), (sdxl.tokenizer2, sdxl.textEncoder2)]
-        let states = encoders.compactMap { tokenizer, encoder -> Tensor? in
-            guard let tokenizer, let encoder else { return nil }
-            let hidden = encoder([tokenizer.encode(Self.prompt)]).hiddenStates
-            return hidden[hidden.count - 2]
-        }
-        return Tensor.concatenate(states, along: 2)
+        if let xl = pipeline as? StableDiffusionXLImg2ImgPipeline { return try xl.promptStates(Self.prompt) }
+        let sd = components as! StableDiffusionComponents
+        return try PromptEncoder(tokenizer: sd.tokenizer, textEncoder: sd.textEncoder).encode(Self.prompt)
     }
 
     /// SDXL's pooled text embeds and time ids (the image's size, crop (0, 0), the size again), else none.

@@ -8,17 +8,7 @@ import XCTest
 /// max|Δ|/max|ref| ≤ 1e-3 and the PNG within PSNR ≥ 45 dB.
 final class GoldenPipelineTests: XCTestCase {
     func check(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let fixture = try PipelineCase.named(name)
-        let (image, dump) = try fixture.run()
-        let expected = try fixture.expected()
-        let steps = dump.entries.filter { $0.name.hasSuffix(".latents") && $0.name.hasPrefix("step") }
-        XCTAssertEqual(steps.count, expected.keys.filter { $0.hasPrefix("latents.step") }.count, "\(name): step count",
-                       file: file, line: line)
-        XCTAssertClose(steps.last!.tensor, expected["final_latents"]!, relativeTolerance: 1e-3, "\(name) final latents",
-                       file: file, line: line)
-        let quality = psnr(image, try fixture.expectedImage())
-        if ProcessInfo.processInfo.environment["IMG2IMG_REPORT_ERRORS"] != nil { print("parity \(name) PSNR \(quality) dB") }
-        XCTAssertGreaterThanOrEqual(quality, 45, "\(name): PSNR \(quality) dB", file: file, line: line)
+        try checkAgainstDiffusers(PipelineCase.named(name), file: file, line: line)
     }
 
     func testSD1PNDMWithNegativePrompt() throws { try check("sd1_pndm_negative") }

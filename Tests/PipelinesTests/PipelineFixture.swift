@@ -9,6 +9,7 @@ import Random
 import Schedulers
 import Tensors
 import TestSupport
+import XCTest
 
 /// One golden diffusers run: its model, input, request and scheduler, and what diffusers produced.
 struct PipelineCase {
@@ -98,6 +99,30 @@ struct PipelineCase {
 
     func expectedImage() throws -> RGBImage {
         try ImageDecoder.decode(Data(contentsOf: Fixtures.url("\(section)/\(name).png")))
+    }
+}
+
+extension XCTestCase {
+    /// Runs `fixture` and compares the `conditioning` stages of our dump (≤ 1e-5), the step count, the final
+    /// latents (≤ 1e-3) and the image (PSNR ≥ 45 dB) with diffusers'.
+    func checkAgainstDiffusers(_ fixture: PipelineCase, conditioning: [String] = [], file: StaticString = #filePath,
+                               line: UInt = #line) throws {
+        let name = fixture.name
+        let (image, dump) = try fixture.run()
+        let expected = try fixture.expected()
+        let ours = Dictionary(dump.entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        for stage in conditioning {
+            guard let actual = ours[stage] else { XCTFail("\(name): our dump lacks \(stage)", file: file, line: line); continue }
+            XCTAssertClose(actual, expected[stage]!, relativeTolerance: 1e-5, "\(name) \(stage)", file: file, line: line)
+        }
+        let steps = dump.entries.filter { $0.name.hasPrefix("step") && $0.name.hasSuffix(".latents") }
+        XCTAssertEqual(steps.count, expected.keys.filter { $0.hasPrefix("latents.step") }.count, "\(name): step count",
+                       file: file, line: line)
+        XCTAssertClose(steps.last!.tensor, expected["final_latents"]!, relativeTolerance: 1e-3, "\(name) final latents",
+                       file: file, line: line)
+        let quality = psnr(image, try fixture.expectedImage())
+        if ProcessInfo.processInfo.environment["IMG2IMG_REPORT_ERRORS"] != nil { print("parity \(name) PSNR \(quality) dB") }
+        XCTAssertGreaterThanOrEqual(quality, 45, "\(name): PSNR \(quality) dB", file: file, line: line)
     }
 }
 

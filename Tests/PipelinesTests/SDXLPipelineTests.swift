@@ -13,21 +13,8 @@ extension XCTestCase {
                    line: UInt = #line) throws {
         var fixture = try PipelineCase.named(name, in: "sdxl_pipelines")
         fixture.loraApplication = loras
-        let (image, dump) = try fixture.run()
-        let expected = try fixture.expected()
-        let ours = Dictionary(dump.entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-        for stage in ["prompt_embeds", "add_text_embeds", "add_time_ids"] {
-            guard let actual = ours[stage] else { XCTFail("\(name): our dump lacks \(stage)", file: file, line: line); continue }
-            XCTAssertClose(actual, expected[stage]!, relativeTolerance: 1e-5, "\(name) \(stage)", file: file, line: line)
-        }
-        let steps = dump.entries.filter { $0.name.hasPrefix("step") && $0.name.hasSuffix(".latents") }
-        XCTAssertEqual(steps.count, expected.keys.filter { $0.hasPrefix("latents.step") }.count, "\(name): step count",
-                       file: file, line: line)
-        XCTAssertClose(steps.last!.tensor, expected["final_latents"]!, relativeTolerance: 1e-3, "\(name) final latents",
-                       file: file, line: line)
-        let quality = psnr(image, try fixture.expectedImage())
-        if ProcessInfo.processInfo.environment["IMG2IMG_REPORT_ERRORS"] != nil { print("parity \(name) PSNR \(quality) dB") }
-        XCTAssertGreaterThanOrEqual(quality, 45, "\(name): PSNR \(quality) dB", file: file, line: line)
+        try checkAgainstDiffusers(fixture, conditioning: ["prompt_embeds", "add_text_embeds", "add_time_ids"],
+                                  file: file, line: line)
     }
 }
 
