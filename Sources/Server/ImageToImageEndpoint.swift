@@ -16,25 +16,50 @@ struct ImageToImageEndpoint: Sendable {
     let model: ModelState
     let queue: InferenceQueue
 
-    /// Answers one request; the work is cancelled if the client disconnects first. Watching for the disconnect
-    /// consumes the connection's inbound stream, so the connection closes after the response: we say so with
-    /// `Connection: close`, or a client would send its next request on a connection about to close.
+    /// Answers one request. The body is read first (bounded: a body declared or sent beyond the limit is refused
+    /// at once, and the connection's guard discards the rest); then the client's leaving cancels the work.
+    /// Watching for that consumes the connection's inbound stream, so the connection closes after the response:
+    /// we say so with `Connection: close`, or a client would send its next request on a connection about to close.
     func respond(to request: Request, context: ServerRequestContext) async throws -> Response {
-        var response = try await request.body.consumeWithCancellationOnInboundClose { body in
-            try await respond(to: request, body: body, context: context)
+        var response: Response
+        switch try await readBody(of: request) {
+        case let .refused(refusal):
+            response = refusal
+        case let .read(bytes):
+            response = try await request.body.consumeWithCancellationOnInboundClose { _ in
+                try await respond(to: request, body: bytes, context: context)
+            }
         }
         response.headers[.connection] = "close"
         return response
     }
 
-    private func respond(to request: Request, body: RequestBody, context: ServerRequestContext) async throws -> Response {
+    /// The request body, or the answer refusing it.
+    private enum BodyOutcome {
+        case read(ByteBuffer)
+        case refused(Response)
+    }
+
+    private func readBody(of request: Request) async throws -> BodyOutcome {
         let limits = configuration.limits
         let bodyLimit = limits.maxUploadBytes + RequestLimits.formOverheadBytes
-        guard let bytes = try await BoundedBody.read(body, limit: bodyLimit, declaredLength: request.contentLength) else {
+        let tooLarge = {
             if let token, !token.accepts(authorization: request.headers[.authorization]) { return RunnerResponses.unauthorized() }
             return RunnerResponses.error(.badRequest, "The request body is larger than the \(bodyLimit)-byte limit "
-                + "(an image of at most \(limits.maxUploadBytes) bytes plus the form's text fields).")
+                + "(an image of at most \(limits.maxUploadBytes) bytes plus the form's text fields; --max-upload-bytes).")
         }
+        if let declared = request.contentLength, declared > bodyLimit { return .refused(tooLarge()) }
+        do {
+            guard let bytes = try await BoundedBody.read(request.body, limit: bodyLimit) else { return .refused(tooLarge()) }
+            return .read(bytes)
+        } catch let error as RequestReadError {
+            // The connection's guard has answered already; this answer is for the log line.
+            return .refused(RunnerResponses.error(error.isTimeout ? .requestTimeout : .badRequest, "\(error)"))
+        }
+    }
+
+    private func respond(to request: Request, body bytes: ByteBuffer, context: ServerRequestContext) async throws -> Response {
+        let limits = configuration.limits
         let form: ImageToImageForm
         do {
             form = try ImageToImageForm(SubmittedForm(body: bytes, contentType: request.headers[.contentType]))

@@ -1,10 +1,13 @@
 // Assembles and runs the HTTP server: the routes on a Hummingbird router behind the runner-shaped front
 // middleware, the model loading in the background (health LOADING → OK/ERROR), and a service group in which
 // SIGTERM or SIGINT first stops the inference queue from taking work, then lets Hummingbird stop accepting
-// connections and finish the requests in flight — the running inference among them — before the process exits.
+// connections and finish the requests in flight — the running inference among them — before the process exits;
+// after the grace period (`ConnectionPolicy.shutdownGrace`) whatever still runs is cancelled. Each connection is
+// guarded (`GuardedHTTP1Channel`) and their number capped.
 
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -40,20 +43,30 @@ public final class ImageToImageServer: Sendable {
             case .loading: break
             }
         }
+        let policy = configuration.connections
         let application = Application(
             router: makeRouter(),
+            server: HTTPServerBuilder { responder in
+                GuardedHTTP1Channel(base: HTTP1Channel(responder: responder), policy: policy)
+            },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port),
-                                 serverName: nil),
+                                 serverName: nil,
+                                 availableConnectionsDelegate: .maximum(policy.maxConnections, logger: logger)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.info("listening on \(self.configuration.host):\(port)")
                 await onListening(port)
             },
             logger: logger)
-        let serviceGroup = ServiceGroup(configuration: .init(
+        var groupConfiguration = ServiceGroupConfiguration(
             services: [application, QueueShutdownService(queue: queue, logger: logger)],
             gracefulShutdownSignals: shutdownSignals,
-            logger: logger))
+            logger: logger)
+        // Past the grace period everything still running is cancelled: connections close, the running job
+        // stops at its next cancellation check, and `run` returns.
+        groupConfiguration.maximumGracefulShutdownDuration = policy.shutdownGrace
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        let serviceGroup = ServiceGroup(configuration: groupConfiguration)
         group.set(serviceGroup)
         try await serviceGroup.run()
     }

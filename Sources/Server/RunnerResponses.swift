@@ -23,7 +23,12 @@ enum RunnerResponses {
 
     /// The runner's HTTPError: `{"detail":{"msg":message}}`.
     static func error(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
-        json(.object([("detail", .object([("msg", .string(message))]))]), status: status, headers: headers)
+        json(errorJSON(message), status: status, headers: headers)
+    }
+
+    /// The body of the runner's HTTPError.
+    static func errorJSON(_ message: String) -> ResponseJSON {
+        .object([("detail", .object([("msg", .string(message))]))])
     }
 
     /// FastAPI's 422 with every invalid field.

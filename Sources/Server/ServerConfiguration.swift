@@ -13,6 +13,8 @@ public struct ServerConfiguration: Sendable {
     /// What `/version` reports (the runner's VERSION; "undefined" when unset).
     public var version = "undefined"
     public var limits = RequestLimits()
+    /// Deadlines and bounds per connection.
+    public var connections = ConnectionPolicy()
 
     public init(modelID: String) {
         self.modelID = modelID

@@ -39,6 +39,27 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest num_images_per_prompt.") var maxImages = RequestLimits().maxImages
     @Option(help: "Longest prompt or negative prompt, in characters.") var maxPromptChars = RequestLimits().maxPromptCharacters
     @Option(help: "Requests that may wait while one runs (more get 503).") var queueCapacity = RequestLimits().queueCapacity
+    @Option(help: "Seconds from a request's first byte to the end of its head (then 408).")
+    var headTimeout = ConnectionPolicy().headTimeout.secondsValue
+    @Option(help: "Longest pause, in seconds, while a request body is sent (then 408).")
+    var bodyIdleTimeout = ConnectionPolicy().bodyIdleTimeout.secondsValue
+    @Option(help: "Seconds from a request's head to the end of its body (then 408).")
+    var bodyTimeout = ConnectionPolicy().bodyTimeout.secondsValue
+    @Option(help: "Seconds an open connection may wait for its next request.")
+    var keepAliveTimeout = ConnectionPolicy().keepAliveTimeout.secondsValue
+    @Option(help: "Connections open at once (more wait to be accepted).") var maxConnections = ConnectionPolicy().maxConnections
+    @Option(help: "Seconds requests in flight may run after SIGTERM before they are cancelled.")
+    var shutdownGrace = ConnectionPolicy().shutdownGrace.secondsValue
+
+    func validate() throws {
+        let durations = [("--head-timeout", headTimeout), ("--body-idle-timeout", bodyIdleTimeout),
+                         ("--body-timeout", bodyTimeout), ("--keep-alive-timeout", keepAliveTimeout),
+                         ("--shutdown-grace", shutdownGrace)]
+        for (option, seconds) in durations where !(seconds >= 0 && seconds <= 86_400) {
+            throw ValidationError("\(option) must be between 0 and 86400 seconds")
+        }
+        if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+    }
 
     func run() async throws {
         HeapTuning.limitArenas(to: 2)
@@ -60,6 +81,12 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.limits.maxImages = maxImages
         configuration.limits.maxPromptCharacters = maxPromptChars
         configuration.limits.queueCapacity = queueCapacity
+        configuration.connections.headTimeout = .seconds(headTimeout)
+        configuration.connections.bodyIdleTimeout = .seconds(bodyIdleTimeout)
+        configuration.connections.bodyTimeout = .seconds(bodyTimeout)
+        configuration.connections.keepAliveTimeout = .seconds(keepAliveTimeout)
+        configuration.connections.maxConnections = maxConnections
+        configuration.connections.shutdownGrace = .seconds(shutdownGrace)
 
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "img2img.server")
