@@ -1,7 +1,7 @@
 // What a generation does besides its arithmetic, kept out of the algorithm's lines: tensor dumps (named by
 // stage, with an `image<i>.` prefix when a request makes several images), the step callback (progress and
-// cancellation), each stage's model released from memory when the stage ends, and the request's LoRA patches
-// bound while their model runs.
+// cancellation), each stage's model released from memory when the stage ends, the request's LoRA patches
+// bound while their model runs, and a cancellation checkpoint after each stage.
 
 import Models
 import Tensors
@@ -43,13 +43,15 @@ final class RunHooks {
     /// leave the resident set: F16 weights are read in place from their files, so each model is resident only
     /// while its stage runs (the next stage maps its pages back from the page cache). The kernels' kept
     /// scratch goes too.
-    func stage<T>(_ model: CheckpointBacked, patches: LayerPatches? = nil, _ body: () throws -> T) rethrows -> T {
+    /// A cancelled run stops here: the stage's kernels skipped their work, so its result is not to be used.
+    func stage<T>(_ model: CheckpointBacked, patches: LayerPatches? = nil, _ body: () throws -> T) throws -> T {
         defer {
             model.releaseResidentWeights()
             KeptScratch.releaseAll()
         }
-        guard let patches else { return try body() }
-        return try patches.bind(body)
+        let result = try patches.map { try $0.bind(body) } ?? body()
+        try WorkCancellation.checkpoint()
+        return result
     }
 
     /// Reports a finished denoising step; throws `PipelineError.cancelled` when the step callback says stop.

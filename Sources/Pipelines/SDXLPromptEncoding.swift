@@ -46,7 +46,7 @@ extension StableDiffusionSteps where Components == StableDiffusionXLComponents {
         var pooled = [Tensor?](repeating: nil, count: texts.count)
         for case let (tokenizer?, encoder?, component) in encoders {
             let name = component.rawValue
-            let outputs = hooks.stage(encoder, patches: hooks.loras[component]) {
+            let outputs = try hooks.stage(encoder, patches: hooks.loras[component]) {
                 texts.map { encoder([tokenizer.encode($0.text)]) }
             }
             for (i, output) in outputs.enumerated() {

@@ -34,7 +34,7 @@ public final class StableDiffusionImg2ImgPipeline: StableDiffusionSteps {
         // 4. Preprocess image
         let pixels = try preprocess(image, hooks: hooks)
         // 6. Prepare latent variables, part one: the VAE encode draws nothing, so it runs once for all images
-        let posterior = encodeImage(pixels, hooks: hooks)
+        let posterior = try encodeImage(pixels, hooks: hooks)
         // 5.–9. Per image (seed `seed + i`): set timesteps, prepare latent variables, denoise, decode
         return try img2imgImages(posterior, conditioning: conditioning, guidance: guidance, request: request,
                                  options: options, hooks: hooks)

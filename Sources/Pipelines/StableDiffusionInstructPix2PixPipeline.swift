@@ -31,7 +31,7 @@ public final class StableDiffusionInstructPix2PixPipeline: StableDiffusionSteps 
         // 3. Preprocess image
         let pixels = try preprocess(image, hooks: hooks)
         // 5. Prepare Image latents (the same for every image: the posterior's mode draws nothing)
-        let imageLatents = prepareImageLatents(pixels, guidance: guidance, hooks: hooks)
+        let imageLatents = try prepareImageLatents(pixels, guidance: guidance, hooks: hooks)
         return try hooks.forEachImage(request.numImages) { i in
             let generator = imageGenerator(options.rng, seed: request.seeds[i])
             // 4. set timesteps
@@ -52,8 +52,8 @@ public final class StableDiffusionInstructPix2PixPipeline: StableDiffusionSteps 
     }
 
     /// diffusers `prepare_image_latents`: the posterior's mode (not scaled), one per guidance row.
-    func prepareImageLatents(_ pixels: Tensor, guidance: Guidance, hooks: RunHooks) -> Tensor {
-        let latents = guidance.batchImageLatents(encodeImage(pixels, hooks: hooks).mode())
+    func prepareImageLatents(_ pixels: Tensor, guidance: Guidance, hooks: RunHooks) throws -> Tensor {
+        let latents = guidance.batchImageLatents(try encodeImage(pixels, hooks: hooks).mode())
         hooks.record("image_latents", latents)
         return latents
     }

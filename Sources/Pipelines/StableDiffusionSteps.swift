@@ -69,8 +69,8 @@ extension StableDiffusionSteps {
     }
 
     /// `vae.encode(image).latent_dist`: the posterior over the image's latents.
-    func encodeImage(_ pixels: Tensor, hooks: RunHooks) -> DiagonalGaussian {
-        hooks.stage(components.vae) { components.vae.encode(pixels) }
+    func encodeImage(_ pixels: Tensor, hooks: RunHooks) throws -> DiagonalGaussian {
+        try hooks.stage(components.vae) { components.vae.encode(pixels) }
     }
 
     /// A fresh scheduler for one image: the model's config (or the caller's), with the caller's or the runner's
@@ -86,7 +86,7 @@ extension StableDiffusionSteps {
     /// `vae.decode(latents / scaling_factor)` → `image_processor.postprocess`: RGB8 images.
     func decodeLatents(_ latents: Tensor, hooks: RunHooks) throws -> [RGBImage] {
         let vae = components.vae
-        let decoded = hooks.stage(vae) { vae.decode(latents * (1 / vae.config.scalingFactor)) }
+        let decoded = try hooks.stage(vae) { vae.decode(latents * (1 / vae.config.scalingFactor)) }
         hooks.record("decoded", decoded)
         return try components.imageProcessor.postprocess(decoded)
     }

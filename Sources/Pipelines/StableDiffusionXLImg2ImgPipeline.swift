@@ -34,7 +34,7 @@ public final class StableDiffusionXLImg2ImgPipeline: StableDiffusionSteps {
                                             timeIDs: try addTimeIDs(height: pixels.shape[2], width: pixels.shape[3],
                                                                     guidance: guidance, hooks: hooks))
         // 6. Prepare latent variables, part one: the VAE encode draws nothing, so it runs once for all images
-        let posterior = encodeImage(pixels, hooks: hooks)
+        let posterior = try encodeImage(pixels, hooks: hooks)
         // 5.–9. Per image (seed `seed + i`): prepare timesteps, prepare latent variables, denoise, decode
         return try img2imgImages(posterior, conditioning: conditioning, guidance: guidance, request: request,
                                  options: options, hooks: hooks)

@@ -120,7 +120,9 @@ struct ImageToImageEndpoint: Sendable {
                 return try images.map { try $0.responseEntry }  // PNG encoding on the inference thread too
             }
         } catch let failure as GenerationFailure {
-            if failure.underlying as? PipelineError == .cancelled { throw CancellationError() }
+            if failure.underlying as? PipelineError == .cancelled || failure.underlying is CancellationError {
+                throw CancellationError()
+            }
             context.notes.set("error", String(describing: failure.underlying).debugDescription)
             if let lora = failure.underlying as? LoRAError {
                 // The runner's LoraLoadingError: 400 with its text and the period its route appends.

@@ -7,6 +7,7 @@ import Foundation
 import Images
 import Models
 import Pipelines
+import Tensors
 import Random
 import Safety
 
@@ -36,17 +37,24 @@ public final class StableDiffusionBackend: ImageGenerationBackend, @unchecked Se
         self.init(service: ImageToImageService(pipeline: pipeline, safetyChecker: checker), rng: rng)
     }
 
-    /// Runs the pipeline and the safety checker as `img2img generate` does, stopping at the next denoising step
-    /// once `shouldContinue` says false.
+    /// Runs the pipeline and the safety checker as `img2img generate` does. Once `shouldContinue` says false
+    /// the kernels stop within one work item and the run throws `CancellationError` (or `PipelineError.cancelled`
+    /// between denoising steps).
     public func generate(image: RGBImage, request: PipelineRequest,
                          shouldContinue: @escaping @Sendable () -> Bool) throws -> [GeneratedImage] {
+        let cancellation = WorkCancellation(whileTrue: shouldContinue)
         var options = GenerationOptions()
         options.rng = rng
-        options.onStep = { _, _ in shouldContinue() }
-        do {
-            return try service.run(image: image, request: request, options: options)
-        } catch let error as SafetyError {
-            throw AfterGenerationFailure(underlying: error)
+        options.onStep = { _, _ in !cancellation.isRequested }
+        return try cancellation.bind {
+            let images: [GeneratedImage]
+            do {
+                images = try service.run(image: image, request: request, options: options)
+            } catch let error as SafetyError {
+                throw AfterGenerationFailure(underlying: error)
+            }
+            try WorkCancellation.checkpoint()  // the safety checker's kernels may have stopped early
+            return images
         }
     }
 }

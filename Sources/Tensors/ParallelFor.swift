@@ -1,6 +1,7 @@
 // parallelFor(n) { i in … } runs the body for i in 0..<n across the machine's cores.
 // Work is split into contiguous chunks, one per worker, or handed out item by item (parallelWorkers) where
-// each item writes its own output: either way results never depend on scheduling.
+// each item writes its own output: either way results never depend on scheduling. Each loop stops handing out
+// items once the bound `WorkCancellation` is cancelled (its results then unused).
 
 import Dispatch
 import Synchronization
@@ -27,7 +28,7 @@ public let parallelWorkerCount: Int = {
 /// worker count, so kernels built on it are deterministic for a given thread count.
 @inlinable
 public func parallelChunks(_ count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
-    guard count > 0 else { return }
+    guard count > 0, WorkCancellation.current?.isRequested != true else { return }
     let workers = min(parallelWorkerCount, max(1, count / max(1, minimumChunk)))
     if workers == 1 { body(0..<count); return }
     let base = count / workers, extra = count % workers
@@ -42,8 +43,12 @@ public func parallelChunks(_ count: Int, minimumChunk: Int = 1, _ body: (Range<I
 /// Runs `body(i)` for every `i` in `0..<count`, in parallel over contiguous chunks.
 @inlinable
 public func parallelFor(_ count: Int, minimumChunk: Int = 1, _ body: (Int) -> Void) {
+    let cancellation = WorkCancellation.current  // task-local: read here, not on the workers
     parallelChunks(count, minimumChunk: minimumChunk) { range in
-        for i in range { body(i) }
+        for i in range {
+            if i & 7 == 0, cancellation?.isRequested == true { return }
+            body(i)
+        }
     }
 }
 
@@ -56,9 +61,10 @@ public func parallelWorkers(sharing count: Int, _ body: (_ take: () -> Int?) -> 
     guard count > 0 else { return }
     let workers = min(parallelWorkerCount, count)
     let next = Atomic<Int>(0)
+    let cancellation = WorkCancellation.current
     func take() -> Int? {
         let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-        return index < count ? index : nil
+        return index < count && cancellation?.isRequested != true ? index : nil
     }
     if workers == 1 { body(take); return }
     DispatchQueue.concurrentPerform(iterations: workers) { _ in body(take) }
