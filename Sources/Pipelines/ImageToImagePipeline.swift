@@ -13,6 +13,11 @@ public protocol ImageToImagePipeline: AnyObject {
     var profile: PipelineProfile { get }
     /// Generates `request.numImages` images from `image`, image `i` from seed `request.seeds[i]`.
     func generate(image: RGBImage, request: PipelineRequest, options: GenerationOptions) throws -> [RGBImage]
+    /// What `generate` would do for `request` on an image of that size, without running it; throws what
+    /// `generate` would throw for the schedule (e.g. a strength that leaves no step).
+    func plan(_ request: PipelineRequest, imageWidth: Int, imageHeight: Int) throws -> DenoisingPlan
+    /// The model's nominal FLOPs by image size (a fraction of a second of dry runs: call once, at load).
+    func measureWork() -> WorkEstimate
 }
 
 /// Loads the pipeline a model folder holds.

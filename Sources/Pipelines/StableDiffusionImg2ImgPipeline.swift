@@ -22,6 +22,11 @@ public final class StableDiffusionImg2ImgPipeline: StableDiffusionSteps {
         PipelineProfile(modelID: components.modelID, defaultSteps: 50, usesStrength: true)
     }
 
+    public func plan(_ request: PipelineRequest, imageWidth: Int, imageHeight: Int) throws -> DenoisingPlan {
+        try img2imgPlan(request, imageWidth: imageWidth, imageHeight: imageHeight,
+                        guidance: .classifierFree(request.guidanceScale))
+    }
+
     public func generate(image: RGBImage, request: PipelineRequest,
                          options: GenerationOptions = GenerationOptions()) throws -> [RGBImage] {
         // 1. Check inputs: done by `RunnerContract` (strength in [0, 1], steps ≥ 1)

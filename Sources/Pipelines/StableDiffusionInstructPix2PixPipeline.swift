@@ -19,6 +19,13 @@ public final class StableDiffusionInstructPix2PixPipeline: StableDiffusionSteps 
         PipelineProfile(modelID: components.modelID, defaultSteps: 100, usesStrength: false)
     }
 
+    public func plan(_ request: PipelineRequest, imageWidth: Int, imageHeight: Int) throws -> DenoisingPlan {
+        let factor = components.imageProcessor.scaleFactor
+        return try fullSchedulePlan(request, height: imageHeight - imageHeight % factor, width: imageWidth - imageWidth % factor,
+                                    guidance: .instructPix2Pix(text: request.guidanceScale, image: request.imageGuidanceScale),
+                                    encodesImage: true)
+    }
+
     public func generate(image: RGBImage, request: PipelineRequest,
                          options: GenerationOptions = GenerationOptions()) throws -> [RGBImage] {
         // 0. Check inputs: done by `RunnerContract` (steps ≥ 1)

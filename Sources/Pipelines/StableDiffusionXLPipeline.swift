@@ -26,6 +26,11 @@ public final class StableDiffusionXLPipeline: StableDiffusionSteps {
         return (side, side)
     }
 
+    public func plan(_ request: PipelineRequest, imageWidth _: Int, imageHeight _: Int) throws -> DenoisingPlan {
+        try fullSchedulePlan(request, height: outputSize.height, width: outputSize.width,
+                             guidance: .classifierFree(request.guidanceScale), encodesImage: false)
+    }
+
     public func generate(image _: RGBImage, request: PipelineRequest,
                          options: GenerationOptions = GenerationOptions()) throws -> [RGBImage] {
         let hooks = try makeHooks(request, options: options)

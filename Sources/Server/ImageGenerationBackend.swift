@@ -1,5 +1,6 @@
-// What the HTTP layer needs from a loaded model: its profile for the runner's rules, and a blocking generate
-// call that polls a cancellation probe between denoising steps. The server runs it on its one inference thread.
+// What the HTTP layer needs from a loaded model: its profile for the runner's rules, what a request would run
+// and cost (for the log and for admission), and a blocking generate call that polls a cancellation probe. The
+// server runs it on its one inference thread.
 
 import Images
 import Pipelines
@@ -13,6 +14,15 @@ public protocol ImageGenerationBackend: AnyObject, Sendable {
     /// (400); wrap failures of later stages (the safety checker) in `AfterGenerationFailure` (500).
     func generate(image: RGBImage, request: PipelineRequest,
                   shouldContinue: @escaping @Sendable () -> Bool) throws -> [GeneratedImage]
+    /// What `generate` would run for `request` on an image of that size (nil: unknown, nothing is admitted by cost).
+    func plan(_ request: PipelineRequest, imageWidth: Int, imageHeight: Int) throws -> DenoisingPlan?
+    /// The loaded model's nominal FLOPs by image size (nil: unknown).
+    var workEstimate: WorkEstimate? { get }
+}
+
+extension ImageGenerationBackend {
+    public func plan(_ request: PipelineRequest, imageWidth: Int, imageHeight: Int) throws -> DenoisingPlan? { nil }
+    public var workEstimate: WorkEstimate? { nil }
 }
 
 /// A failure after the diffusion model ran (the safety checker, say), which the runner answers with a 500.

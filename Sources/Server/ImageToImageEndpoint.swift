@@ -102,6 +102,14 @@ struct ImageToImageEndpoint: Sendable {
         }
         guard resolved.numImages > 0 else { return RunnerResponses.json(.object([("images", .array([]))])) }
         if let warning = backend.profile.requestWarning { context.notes.set("warning", warning.debugDescription) }
+        // A schedule the pipeline refuses is answered by the run itself, as the runner answers it.
+        if let plan = try? backend.plan(resolved, imageWidth: image.width, imageHeight: image.height) {
+            context.notes.set("denoising", plan.accounting.debugDescription)
+            if let flops = backend.workEstimate?.flops(plan) {
+                context.notes.set("tflops", RequestLimits.tera(flops))
+                if let violation = limits.costViolation(plan, flops: flops) { return RunnerResponses.error(.badRequest, violation) }
+            }
+        }
         return try await generate(image: image, request: resolved, backend: backend, context: context)
     }
 
@@ -110,18 +118,28 @@ struct ImageToImageEndpoint: Sendable {
                           context: ServerRequestContext) async throws -> Response {
         let outcome: ([ResponseJSON], JobTiming)
         do {
+            let timeout = configuration.limits.requestTimeout
             outcome = try await queue.run { shouldContinue in
+                let deadline = ContinuousClock.now + timeout
                 let images: [GeneratedImage]
                 do {
-                    images = try backend.generate(image: image, request: request, shouldContinue: shouldContinue)
+                    images = try backend.generate(image: image, request: request) {
+                        shouldContinue() && ContinuousClock.now < deadline
+                    }
                 } catch {
-                    throw GenerationFailure(underlying: error)
+                    let stopped = error is CancellationError || error as? PipelineError == .cancelled
+                    throw GenerationFailure(underlying: stopped && ContinuousClock.now >= deadline
+                                            ? DeadlineExceeded(limit: timeout) : error)
                 }
                 return try images.map { try $0.responseEntry }  // PNG encoding on the inference thread too
             }
         } catch let failure as GenerationFailure {
             if failure.underlying as? PipelineError == .cancelled || failure.underlying is CancellationError {
                 throw CancellationError()
+            }
+            if let expired = failure.underlying as? DeadlineExceeded {
+                context.notes.set("error", "deadline")
+                return RunnerResponses.error(.serviceUnavailable, "\(expired)")
             }
             context.notes.set("error", String(describing: failure.underlying).debugDescription)
             if let lora = failure.underlying as? LoRAError {
@@ -157,6 +175,15 @@ struct ImageToImageEndpoint: Sendable {
         context.notes.set("guidance", PythonFloatRepr.string(form.guidanceScale))
         context.notes.set("images", form.numImagesPerPrompt)
         context.notes.set("prompt_chars", form.prompt.count)
+    }
+}
+
+/// A run stopped because it reached the per-request time limit.
+private struct DeadlineExceeded: Error, CustomStringConvertible {
+    let limit: Duration
+
+    var description: String {
+        "The request ran for this server's limit of \(limit.spokenSeconds) (--request-timeout) and was stopped."
     }
 }
 

@@ -1,6 +1,9 @@
 // Everything a deployment chooses about the server: where it listens, the model id it answers for, the
 // runner's AUTH_TOKEN and VERSION, and the limits that keep one CPU-bound process responsive.
 
+import Foundation
+import Pipelines
+
 /// The settings of one server.
 public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
@@ -37,10 +40,29 @@ public struct RequestLimits: Sendable {
     /// this only bounds the work a hostile request can ask of the tokenizer.
     public var maxPromptCharacters = 10_000
 
+    /// Largest estimated work of one request, in nominal TFLOP (`WorkEstimate`: the UNet calls actually run and
+    /// the VAE, counted from the model's shapes). FLOPs rather than seconds so a limit means the same on every
+    /// machine and in every test; at this 2-core machine's ~0.1 TFLOP/s, 1000 TFLOP is about three hours —
+    /// SDXL img2img at 1024² with 50 guided steps (about 700: 6.8 TFLOP per UNet row) passes, 2048² × 16 images × 1000 steps does not.
+    public var maxRequestTeraFLOPs: Double = 1000
+    /// Longest a request may run once it started (its queue wait not counted); then it is stopped (503).
+    public var requestTimeout: Duration = .seconds(4 * 3600)
+
     /// Room for the text fields and multipart framing around the image.
     public static let formOverheadBytes = 256 * 1024
 
     public init() {}
+
+    /// A 400 message naming the option when `plan`'s estimated work exceeds the limit, else nil.
+    func costViolation(_ plan: DenoisingPlan, flops: Double) -> String? {
+        guard flops > maxRequestTeraFLOPs * 1e12 else { return nil }
+        return "This request would take about \(Self.tera(flops)) TFLOP (\(plan.unetCalls) UNet calls of \(plan.rows) "
+            + "batch row\(plan.rows == 1 ? "" : "s") on \(plan.latentWidth)×\(plan.latentHeight) latents, and the VAE); "
+            + "this server accepts at most \(Self.tera(maxRequestTeraFLOPs * 1e12)) TFLOP per request (--max-request-tflops)."
+    }
+
+    /// FLOPs in TFLOP with three significant digits.
+    static func tera(_ flops: Double) -> String { String(format: "%.3g", flops / 1e12) }
 
     /// A 400 message naming the option to change when the request exceeds these limits, else nil.
     func violation(_ form: ImageToImageForm) -> String? {

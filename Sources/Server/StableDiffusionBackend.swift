@@ -16,12 +16,20 @@ public final class StableDiffusionBackend: ImageGenerationBackend, @unchecked Se
     private let service: ImageToImageService
     private let rng: RandomSource
 
+    public let workEstimate: WorkEstimate?
+
     public var profile: PipelineProfile { service.pipeline.profile }
 
-    /// Wraps a loaded pipeline and checker; `rng` picks the torch generator the seeds reproduce.
+    /// Wraps a loaded pipeline and checker; `rng` picks the torch generator the seeds reproduce. Measures the
+    /// model's work by image size (dry runs, a fraction of a second).
     public init(service: ImageToImageService, rng: RandomSource) {
         self.service = service
         self.rng = rng
+        workEstimate = service.pipeline.measureWork()
+    }
+
+    public func plan(_ request: PipelineRequest, imageWidth: Int, imageHeight: Int) throws -> DenoisingPlan? {
+        try service.pipeline.plan(request, imageWidth: imageWidth, imageHeight: imageHeight)
     }
 
     /// Loads the model at `location` (an SDXL-Lightning id as `lightningMode` says) and the safety checker `safetyChecker` names (nil: the model's own, else the

@@ -39,6 +39,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest num_images_per_prompt.") var maxImages = RequestLimits().maxImages
     @Option(help: "Longest prompt or negative prompt, in characters.") var maxPromptChars = RequestLimits().maxPromptCharacters
     @Option(help: "Requests that may wait while one runs (more get 503).") var queueCapacity = RequestLimits().queueCapacity
+    @Option(help: "Largest estimated work of one request, in TFLOP (UNet calls actually run plus the VAE).")
+    var maxRequestTflops = RequestLimits().maxRequestTeraFLOPs
+    @Option(help: "Seconds a request may run once started before it is stopped (503).")
+    var requestTimeout = RequestLimits().requestTimeout.secondsValue
     @Option(help: "Seconds from a request's first byte to the end of its head (then 408).")
     var headTimeout = ConnectionPolicy().headTimeout.secondsValue
     @Option(help: "Longest pause, in seconds, while a request body is sent (then 408).")
@@ -54,11 +58,12 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         let durations = [("--head-timeout", headTimeout), ("--body-idle-timeout", bodyIdleTimeout),
                          ("--body-timeout", bodyTimeout), ("--keep-alive-timeout", keepAliveTimeout),
-                         ("--shutdown-grace", shutdownGrace)]
+                         ("--shutdown-grace", shutdownGrace), ("--request-timeout", requestTimeout)]
         for (option, seconds) in durations where !(seconds >= 0 && seconds <= 86_400) {
             throw ValidationError("\(option) must be between 0 and 86400 seconds")
         }
         if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        if !(maxRequestTflops > 0) { throw ValidationError("--max-request-tflops must be positive") }
     }
 
     func run() async throws {
@@ -81,6 +86,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.limits.maxImages = maxImages
         configuration.limits.maxPromptCharacters = maxPromptChars
         configuration.limits.queueCapacity = queueCapacity
+        configuration.limits.maxRequestTeraFLOPs = maxRequestTflops
+        configuration.limits.requestTimeout = .seconds(requestTimeout)
         configuration.connections.headTimeout = .seconds(headTimeout)
         configuration.connections.bodyIdleTimeout = .seconds(bodyIdleTimeout)
         configuration.connections.bodyTimeout = .seconds(bodyTimeout)

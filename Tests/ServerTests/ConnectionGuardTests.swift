@@ -84,13 +84,14 @@ final class ConnectionGuardTests: XCTestCase {
         assertRefused(outcome, status: 400, message: "Malformed HTTP request: invalid HTTP method.")
     }
 
-    func testHalfCloseAfterACompleteRequestCancelsItsJobAndTheServerGoesOn() async throws {
+    func testHalfCloseAfterACompleteRequestCancelsItAndTheServerGoesOn() async throws {
+        // A client that shuts its sending side is treated as gone (as a disconnect): its request is cancelled,
+        // queued or running, and nothing is left waiting on the connection.
         let backend = GatedBackend()
         let server = try await start(backend)
-        let client = Task { await RawConnection(port: server.port, actions: [.send(RawConnection.post(Self.form)), .halfClose]).run() }
-        XCTAssertTrue(backend.waitUntilRunning(), "the request never started")
-        XCTAssertTrue(backend.waitUntilCancelled(), "the job did not see the client leave")
-        _ = await client.value
+        let outcome = await exchange(server, [.send(RawConnection.post(Self.form)), .halfClose])
+        XCTAssertEqual(outcome.ending, .closedByServer)
+        XCTAssertTrue(backend.startedCount == 0 || backend.waitUntilCancelled(), "the job ran on")
         backend.release()
         let (response, _) = try await server.post(Self.form)
         XCTAssertEqual(response.status.code, 200)
@@ -193,6 +194,17 @@ final class ConnectionGuardTests: XCTestCase {
         let health = try XCTUnwrap(outcome.text.range(of: #"{"status":"OK"}"#))
         let version = try XCTUnwrap(outcome.text.range(of: #""version""#))
         XCTAssertLessThan(health.lowerBound, version.lowerBound)
+    }
+
+    // MARK: Work limits
+
+    func testRequestRunningPastItsDeadlineIsStoppedWith503() async throws {
+        let backend = GatedBackend()  // never released
+        let server = try await start(backend) { $0.limits.requestTimeout = .milliseconds(300) }
+        let (response, body) = try await server.post(Self.form)
+        XCTAssertEqual(response.status.code, 503)
+        XCTAssertEqual(body, #"{"detail":{"msg":"The request ran for this server's limit of 0.3 s (--request-timeout) and was stopped."}}"#)
+        XCTAssertTrue(backend.waitUntilCancelled(seconds: 1))
     }
 
     // MARK: Connections and shutdown

@@ -240,4 +240,21 @@ final class ImageToImageEndpointTests: XCTestCase {
                           body)
         }
     }
+
+    func testRequestsAboveTheWorkLimitAre400NamingTheEstimate() async throws {
+        let server = try await TestServer(configuration: ServerFixtures.configuration { $0.limits.maxRequestTeraFLOPs = 0.002 },
+                                          makeBackend: ServerFixtures.bundledBackend)
+        addTeardownBlock { await server.stop() }
+        let (small, smallBody) = try await server.post(ServerFixtures.quickForm())
+        XCTAssertEqual(small.status.code, 200, smallBody)
+        let heavy = ServerFixtures.quickForm([.text("num_images_per_prompt", "16")])
+            .map { field -> MultipartField in
+                if case .text("num_inference_steps", _) = field { return .text("num_inference_steps", "200") }
+                return field
+            }
+        let (response, body) = try await server.post(heavy)
+        XCTAssertEqual(response.status.code, 400, body)
+        XCTAssertTrue(body.contains("TFLOP (1616 UNet calls of 2 batch rows on 4×4 latents, and the VAE); this server accepts "
+                                    + "at most 0.002 TFLOP per request (--max-request-tflops)."), body)
+    }
 }

@@ -1,0 +1,76 @@
+// A model's nominal FLOPs as a function of the image size, measured once when it loads, so a request can be
+// priced before it is queued. Each stage is run dry — with a cancelled `WorkCancellation` bound, every kernel
+// records the FLOPs of its shapes (`KernelProfile`) and skips its arithmetic — at three small latent sizes, and
+// fitted as c + a·n + b·n² in latent pixels n: convolutions and linear layers grow with n, self-attention with n².
+// The text encoders (a fixed ~20–130 GFLOP per prompt, under 2 % of an SDXL step at 1024²) are not counted.
+
+import Models
+import Tensors
+
+/// What a request costs on one model, in nominal FLOPs.
+public struct WorkEstimate: Sendable, Equatable {
+    /// FLOPs = constant + linear·n + quadratic·n² at n latent pixels.
+    public struct Scaling: Sendable, Equatable {
+        public var constant: Double
+        public var linear: Double
+        public var quadratic: Double
+
+        public func flops(latentPixels n: Double) -> Double { constant + linear * n + quadratic * n * n }
+
+        /// The exact fit through three measurements at latent pixel counts `n`.
+        static func fit(_ n: [Double], _ flops: [Double]) -> Scaling {
+            // Divided differences of a quadratic through three points.
+            let slope01 = (flops[1] - flops[0]) / (n[1] - n[0]), slope12 = (flops[2] - flops[1]) / (n[2] - n[1])
+            let quadratic = (slope12 - slope01) / (n[2] - n[0])
+            let linear = slope01 - quadratic * (n[0] + n[1])
+            return Scaling(constant: flops[0] - linear * n[0] - quadratic * n[0] * n[0], linear: linear,
+                           quadratic: quadratic)
+        }
+    }
+
+    /// One batch row of one UNet call.
+    public var unetRow: Scaling
+    /// One image through the VAE encoder and decoder.
+    public var vaeEncode: Scaling
+    public var vaeDecode: Scaling
+
+    /// The FLOPs of everything `plan` runs: the VAE encode (once), then per image its UNet calls and decode.
+    public func flops(_ plan: DenoisingPlan) -> Double {
+        let n = Double(plan.latentHeight * plan.latentWidth)
+        let perImage = Double(plan.timesteps.count * plan.rows) * unetRow.flops(latentPixels: n)
+            + vaeDecode.flops(latentPixels: n)
+        return (plan.encodesImage ? vaeEncode.flops(latentPixels: n) : 0) + Double(plan.images) * perImage
+    }
+
+    /// Measures `unet` and `vae` (one dry forward of each stage at latent sides 8, 16 and 24).
+    public static func measure(unet: UNet2DConditionModel, vae: AutoencoderKL, imageScale: Int) -> WorkEstimate {
+        let sides = [8, 16, 24]
+        let pixels = sides.map { Double($0 * $0) }
+        func fit(_ stage: (Int) -> Void) -> Scaling { .fit(pixels, sides.map { side in dryRunFLOPs { stage(side) } }) }
+        let config = unet.config
+        let context = (try? config.crossAttentionDim.values(blocks: config.blockOutChannels.count, field: ""))?.max() ?? 768
+        let added: (Tensor?, Tensor?) = config.requiresAddedConditioning
+            ? (Tensor(zeros: [1, (config.projectionClassEmbeddingsInputDim ?? 0) - (config.additionTimeEmbedDim ?? 0)]),
+               Tensor(zeros: [1, 1]))
+            : (nil, nil)
+        return WorkEstimate(
+            unetRow: fit { side in
+                _ = unet(Tensor(zeros: [1, config.inChannels, side, side]), timesteps: [999],
+                         encoderHiddenStates: Tensor(zeros: [1, 77, context]), addedTextEmbeds: added.0,
+                         addedTimeIDs: added.1)
+            },
+            vaeEncode: fit { side in _ = vae.encode(Tensor(zeros: [1, 3, side * imageScale, side * imageScale])) },
+            vaeDecode: fit { side in _ = vae.decode(Tensor(zeros: [1, vae.config.latentChannels, side, side])) })
+    }
+
+    /// The nominal FLOPs `body`'s kernels are called for, with their arithmetic skipped.
+    private static func dryRunFLOPs(_ body: () -> Void) -> Double {
+        WorkCancellation { false }.bind { KernelProfile.measure(body).flops }
+    }
+}
+
+extension StableDiffusionSteps {
+    public func measureWork() -> WorkEstimate {
+        WorkEstimate.measure(unet: components.unet, vae: components.vae, imageScale: components.imageProcessor.scaleFactor)
+    }
+}
