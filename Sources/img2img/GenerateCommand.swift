@@ -72,6 +72,14 @@ struct GenerateCommand: ParsableCommand {
         options.schedulerOverride = scheduler
         let tensors = dump.map { _ in TensorDump() }
         options.dump = tensors
+        if !quiet {
+            // The steps that run, and why: strength cuts img2img's schedule, the runner's rules may override steps.
+            var planned = resolved
+            planned.schedulerClass = scheduler ?? resolved.schedulerClass
+            if let plan = try? service.pipeline.plan(planned, imageWidth: input.width, imageHeight: input.height) {
+                FileHandle.standardError.write(Data("denoising: \(plan.accounting)\n".utf8))
+            }
+        }
         let bar = ProgressBar(label: "generating", quiet: quiet)
         options.onStep = { _, step in bar.update(done: step.index + 1, total: step.count); return true }
 
