@@ -15,7 +15,7 @@ public struct WorkEstimate: Sendable, Equatable {
         public var linear: Double
         public var quadratic: Double
 
-        public func flops(latentPixels n: Double) -> Double { constant + linear * n + quadratic * n * n }
+        public func at(latentPixels n: Double) -> Double { constant + linear * n + quadratic * n * n }
 
         /// The exact fit through three measurements at latent pixel counts `n`.
         static func fit(_ n: [Double], _ flops: [Double]) -> Scaling {
@@ -37,9 +37,9 @@ public struct WorkEstimate: Sendable, Equatable {
     /// The FLOPs of everything `plan` runs: the VAE encode (once), then per image its UNet calls and decode.
     public func flops(_ plan: DenoisingPlan) -> Double {
         let n = Double(plan.latentHeight * plan.latentWidth)
-        let perImage = Double(plan.timesteps.count * plan.rows) * unetRow.flops(latentPixels: n)
-            + vaeDecode.flops(latentPixels: n)
-        return (plan.encodesImage ? vaeEncode.flops(latentPixels: n) : 0) + Double(plan.images) * perImage
+        let perImage = Double(plan.timesteps.count * plan.rows) * unetRow.at(latentPixels: n)
+            + vaeDecode.at(latentPixels: n)
+        return (plan.encodesImage ? vaeEncode.at(latentPixels: n) : 0) + Double(plan.images) * perImage
     }
 
     /// Measures `unet` and `vae` (one dry forward of each stage at latent sides 8, 16 and 24).

@@ -53,8 +53,8 @@ final class WorkEstimateTests: XCTestCase {
                                     encoderHiddenStates: Tensor(zeros: [1, 77, 32]))
             }.flops
             let decodeFLOPs = KernelProfile.measure { _ = components.vae.decode(Tensor(zeros: [1, 4, side, side])) }.flops
-            XCTAssertEqual(estimate.unetRow.flops(latentPixels: n), unetFLOPs, accuracy: unetFLOPs * 1e-9, "UNet at \(side)²")
-            XCTAssertEqual(estimate.vaeDecode.flops(latentPixels: n), decodeFLOPs, accuracy: decodeFLOPs * 1e-9,
+            XCTAssertEqual(estimate.unetRow.at(latentPixels: n), unetFLOPs, accuracy: unetFLOPs * 1e-9, "UNet at \(side)²")
+            XCTAssertEqual(estimate.vaeDecode.at(latentPixels: n), decodeFLOPs, accuracy: decodeFLOPs * 1e-9,
                            "decode at \(side)²")
         }
         XCTAssertGreaterThan(estimate.unetRow.quadratic, 0, "self-attention grows with the square of the tokens")
@@ -66,8 +66,8 @@ final class WorkEstimateTests: XCTestCase {
         let request = PipelineRequest(prompt: "p", strength: 0.5, steps: 10, seed: 1, numImages: 3)
         let plan = try pipeline.plan(request, imageWidth: 64, imageHeight: 64)
         let n = 64.0
-        let expected = estimate.vaeEncode.flops(latentPixels: n)
-            + 3 * (Double(plan.timesteps.count * 2) * estimate.unetRow.flops(latentPixels: n) + estimate.vaeDecode.flops(latentPixels: n))
+        let expected = estimate.vaeEncode.at(latentPixels: n)
+            + 3 * (Double(plan.timesteps.count * 2) * estimate.unetRow.at(latentPixels: n) + estimate.vaeDecode.at(latentPixels: n))
         XCTAssertEqual(estimate.flops(plan), expected, accuracy: expected * 1e-12)
     }
 }
