@@ -60,6 +60,22 @@ final class WorkEstimateTests: XCTestCase {
         XCTAssertGreaterThan(estimate.unetRow.quadratic, 0, "self-attention grows with the square of the tokens")
     }
 
+    func testSDXLFitIncludesTheAddedConditioningAndPredictsOtherSizes() throws {
+        let folder = Fixtures.url("sdxl_pipelines/models/sdxl")
+        let components = try StableDiffusionXLComponents(index: ModelIndex(folder: folder), modelID: "test/sdxl")
+        let estimate = WorkEstimate.measure(unet: components.unet, vae: components.vae, imageScale: 8)
+        let config = components.unet.config
+        let side = 12
+        let real = KernelProfile.measure {
+            _ = components.unet(Tensor(zeros: [1, 4, side, side]), timesteps: [500],
+                                encoderHiddenStates: Tensor(zeros: [1, 77, 56]),
+                                addedTextEmbeds: Tensor(zeros: [1, 16]),  // text_encoder_2's projection_dim
+                                addedTimeIDs: Tensor(zeros: [1, ((config.projectionClassEmbeddingsInputDim ?? 0) - 16)
+                                                             / (config.additionTimeEmbedDim ?? 1)]))
+        }.flops
+        XCTAssertEqual(estimate.unetRow.at(latentPixels: Double(side * side)), real, accuracy: real * 1e-9)
+    }
+
     func testRequestFLOPsCountEveryUNetCallRowAndDecode() throws {
         let pipeline = try pipeline()
         let estimate = pipeline.measureWork()
