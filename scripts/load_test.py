@@ -6,7 +6,7 @@
    be answered (200, or 503 when the queue is full; with --queue-capacity ≥ CLIENTS none is refused, so all must
    be 200), and RSS must stay flat: the median of the last quarter of the samples at most --rss-tolerance (15 %)
    above the median of the first quarter.
-2. Soak: the hostile corpus (hostile_corpus.py: runner_parity's request cases plus raw malformed HTTP), twice.
+2. Soak: the hostile corpus (hostile_corpus.py: runner_parity's request cases plus raw malformed HTTP; --rounds).
    Each request must be answered or its connection closed within its timeout, never a 500; cases marked with a
    known issue are optional checks, reported separately. Then one valid request must succeed and the server
    must still be alive, and its log must hold no sanitizer report.
@@ -17,7 +17,6 @@ Standard library only. Usage (after `swift build -c release --product img2img`):
 
 import argparse
 import http.client
-import json
 import os
 import re
 import statistics
@@ -28,7 +27,7 @@ import time
 from collections import Counter, deque
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hostile_corpus import TOKEN, corpus, exchange, request_bytes, valid_request  # noqa: E402
+from hostile_corpus import TOKEN, corpus, exchange, valid_request  # noqa: E402
 from rss_check import rss_kib  # noqa: E402
 
 SANITIZER_REPORT = re.compile(r"ERROR: (Address|Thread|Leak)Sanitizer|runtime error:|SUMMARY: \w+Sanitizer")
