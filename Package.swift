@@ -12,8 +12,11 @@ let targetCPU: [String] = {
 
 /// The kernels (Tensors): SIMD loops whose index arithmetic is checked by their tests and their references, built
 /// with `-Ounchecked`, where bounds and overflow checks and preconditions become assumptions — measured to matter
-/// there, and only there.
-let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"] + targetCPU, .when(configuration: .release))]
+/// there, and only there. `IMG2IMG_CHECKED_KERNELS=1` (`make sanitize`) builds them with `-O` instead, so those
+/// assumptions are checked (traps) while the sanitizers run.
+let checkedKernels = ProcessInfo.processInfo.environment["IMG2IMG_CHECKED_KERNELS"] == "1"
+let kernelSettings: [SwiftSetting] = [.unsafeFlags((checkedKernels ? [] : ["-Ounchecked"]) + ["-wmo"] + targetCPU,
+                                                   .when(configuration: .release))]
 
 /// Every other module, above all those that read outside bytes (checkpoints, images, prompts, requests): `-O`,
 /// so a bad index traps instead of reading past a buffer; the target CPU still lets inlined kernels run at width.
