@@ -248,6 +248,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func refuse(_ status: HTTPResponse.Status, message: String, handlerError: RequestReadError) {
         guard let context else { return }
         guard phase != .closing else { return }
+        // Bytes after a complete request that said `Connection: close` are not read as a request (the decoder
+        // refuses them): that request is answered, then the connection closes.
+        if phase == .handling, closeAfterAnswer { return }
         // A handler has the request when its head went on; bytes after a complete request that do not parse
         // (its Content-Length was short) make the whole exchange malformed.
         let handlerEngaged = phase == .body || phase == .handling

@@ -185,6 +185,19 @@ final class ConnectionGuardTests: XCTestCase {
         XCTAssertEqual(backend.startedCount, 1, "a request pipelined after `Connection: close` ran")
     }
 
+    func testARequestSentAfterOneThatSaidConnectionCloseIsIgnored() async throws {
+        let backend = GatedBackend()
+        backend.release()
+        let server = try await start(backend)
+        let outcome = await exchange(server, [
+            .send(RawConnection.head(["Connection: close"], method: "GET", path: "/health") + RawConnection.post(Self.form)),
+        ])
+        XCTAssertEqual(outcome.statuses, [200], outcome.text)
+        XCTAssertTrue(outcome.text.contains(#"{"status":"OK"}"#), outcome.text)
+        XCTAssertEqual(outcome.ending, .closedByServer)
+        XCTAssertEqual(backend.startedCount, 0)
+    }
+
     func testPipelinedKeepAliveRequestsAreAnsweredInOrder() async throws {
         let server = try await start { $0.connections.keepAliveTimeout = .milliseconds(500) }
         let outcome = await exchange(server, [
