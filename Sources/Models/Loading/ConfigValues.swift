@@ -52,10 +52,15 @@ public func decodeConfig<Config: Decodable>(_ type: Config.Type, from url: URL) 
     do { data = try Data(contentsOf: url) } catch {
         throw ConfigError.unreadable(file: url.path, reason: "\(error.localizedDescription)")
     }
+    return try decodeConfig(type, from: data, file: url.path)
+}
+
+/// Decodes the bytes of a config file; `file` names it in the `ConfigError` that wraps a decoding error.
+public func decodeConfig<Config: Decodable>(_ type: Config.Type, from data: Data, file: String) throws -> Config {
     do { return try JSONDecoder().decode(type, from: data) } catch let error as ConfigError {
         throw error
     } catch {
-        throw ConfigError.unreadable(file: url.path, reason: "\(error)")
+        throw ConfigError.unreadable(file: file, reason: "\(error)")
     }
 }
 
