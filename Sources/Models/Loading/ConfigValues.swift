@@ -64,6 +64,23 @@ public func decodeConfig<Config: Decodable>(_ type: Config.Type, from data: Data
     }
 }
 
+/// Checks what GroupNorm and the derived widths need of `block_out_channels` and `norm_num_groups`: at least one
+/// block, positive widths small enough that 4× (the UNet's time embedding) cannot overflow, and a positive group
+/// count dividing every width. Shared by the UNet and VAE configs.
+func validateBlockChannels(_ blockOutChannels: [Int], normNumGroups: Int) throws {
+    guard !blockOutChannels.isEmpty, blockOutChannels.allSatisfy({ $0 > 0 && $0 <= Int.max / 4 }) else {
+        throw ConfigError.unsupported(field: "block_out_channels", value: "\(blockOutChannels)",
+                                      supported: "one or more positive widths")
+    }
+    guard normNumGroups > 0 else {
+        throw ConfigError.unsupported(field: "norm_num_groups", value: "\(normNumGroups)", supported: "a positive count")
+    }
+    for channels in blockOutChannels where channels % normNumGroups != 0 {
+        throw ConfigError.unsupported(field: "norm_num_groups", value: "\(normNumGroups)",
+                                      supported: "a divisor of every block_out_channels entry (\(channels))")
+    }
+}
+
 extension KeyedDecodingContainer {
     /// The value for `key`, or `fallback` when the key is absent or null (diffusers' default).
     func value<T: Decodable>(_ key: Key, default fallback: T) throws -> T {
