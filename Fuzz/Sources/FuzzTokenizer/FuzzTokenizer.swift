@@ -5,17 +5,16 @@
 import FuzzSupport
 import Tokenizers
 
-let tokenizer: CLIPTokenizer = {
-    do {
-        return try CLIPTokenizer(directory: RepositoryFiles.url("weights/tiny-sd/tokenizer"))
-    } catch {
-        fatalError("cannot load the fuzzed tokenizer (set IMG2IMG_ROOT to the repository root): \(error)")
-    }
-}()
-
 @main
 enum FuzzTokenizer {
     static func main() {
+        // Loaded before libFuzzer starts: under ASan it takes longer than the per-input timeout.
+        let tokenizer: CLIPTokenizer
+        do {
+            tokenizer = try CLIPTokenizer(directory: RepositoryFiles.url("weights/tiny-sd/tokenizer"))
+        } catch {
+            fatalError("cannot load the fuzzed tokenizer (set IMG2IMG_ROOT to the repository root): \(error)")
+        }
         runFuzzer { bytes in
             let ids = tokenizer.encode(String(decoding: bytes, as: UTF8.self))
             fuzzCheck(ids.count == tokenizer.maxLength, "encode gave \(ids.count) ids, not \(tokenizer.maxLength)")
