@@ -10,7 +10,7 @@ export OPENBLAS_CORETYPE := SKYLAKEX
 endif
 endif
 
-.PHONY: deps build test sanitize sanitize-address sanitize-thread load-test serve bench fixtures clean
+.PHONY: deps build test sanitize sanitize-address sanitize-thread load-test serve bench fixtures clean fuzz-build fuzz fuzz-smoke
 
 deps:
 	@scripts/install-system-deps.sh
@@ -59,6 +59,19 @@ serve: deps
 
 bench: deps
 	$(SWIFT) run -c $(CONFIG) KernelBenchmarks
+
+# libFuzzer targets (Fuzz/, a package of their own) for every parser of outside input; see README "Fuzzing".
+# `make fuzz` runs each for FUZZ_RUNS inputs; `make fuzz-smoke` (CI) for FUZZ_SMOKE_RUNS; FUZZ_TARGETS picks some.
+FUZZ_RUNS ?= 1000000
+FUZZ_SMOKE_RUNS ?= 2000
+fuzz-build: deps
+	$(SWIFT) build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+
+fuzz: fuzz-build
+	scripts/run-fuzzers.sh -runs=$(FUZZ_RUNS)
+
+fuzz-smoke: fuzz-build
+	scripts/run-fuzzers.sh -runs=$(FUZZ_SMOKE_RUNS)
 
 # Regenerates Tests/Fixtures from the pinned reference (needs a venv with Tests/Fixtures/requirements.txt).
 fixtures:

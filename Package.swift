@@ -33,6 +33,10 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .library(name: "Safety", targets: ["Safety"]),
+        // For the fuzz targets in Fuzz/ (a package of their own that depends on this one by path).
+        .library(name: "Schedulers", targets: ["Schedulers"]),
+        .library(name: "Pipelines", targets: ["Pipelines"]),
+        .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

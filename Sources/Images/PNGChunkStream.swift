@@ -121,3 +121,11 @@ struct PNGChunkStream {
         out += chunk.crc
     }
 }
+
+extension ImageDecoder {
+    /// For the fuzz targets: the stream `PNGDecoder` hands libpng for the PNG file `bytes` (its own IHDR).
+    @_spi(Fuzzing) public static func criticalPNGStream(_ bytes: [UInt8]) throws -> [UInt8] {
+        let stream = try PNGChunkStream(parsing: bytes)
+        return stream.encoded(header: stream.header)
+    }
+}

@@ -1,7 +1,9 @@
 // The fields of a request body as Starlette hands them to FastAPI: multipart/form-data split by MultipartKit's
 // parser (a part with a `filename` parameter is a file, else text), application/x-www-form-urlencoded split on
 // `&` and `=`, and any other body as an empty form. A later field of the same name replaces an earlier one.
-// Like python-multipart, a malformed multipart body yields the fields read before the damage.
+// Like python-multipart, a malformed multipart body yields the fields read before the damage (MultipartSafePrefix
+// keeps a non-ASCII byte in a part-header name from trapping in MultipartKit); a boundary outside printable
+// ASCII yields no fields.
 
 import Foundation
 import MultipartKit
@@ -62,7 +64,8 @@ struct SubmittedForm: Sendable {
             content = []
         }
         // A syntax error ends the form where it happened, keeping the fields completed before it.
-        try? parser.execute(body)
+        guard let safeLength = MultipartSafePrefix.length(of: body, boundary: boundary) else { return [:] }
+        try? parser.execute(body.getSlice(at: body.readerIndex, length: safeLength) ?? ByteBuffer())
         return fields
     }
 

@@ -33,6 +33,23 @@ final class UNetTests: XCTestCase {
         try check("sdxl_models/unet_sdxl_refiner")
     }
 
+    /// Found by Fuzz/FuzzModelConfig: a zero group count divided by zero, and no blocks left `timeEmbeddingChannels`
+    /// reading past an empty list; both are config errors naming the field.
+    func testZeroGroupsAndNoBlocksAreConfigErrorsNamingTheField() throws {
+        let cases = [(#"{"norm_num_groups": 0}"#, "norm_num_groups"),
+                     (#"{"block_out_channels": [], "down_block_types": [], "up_block_types": []}"#, "block_out_channels")]
+        for (json, field) in cases {
+            for type in [UNet2DConditionConfig.self, AutoencoderKLConfig.self] as [Decodable.Type] {
+                XCTAssertThrowsError(try JSONDecoder().decode(type, from: Data(json.utf8)), json) { error in
+                    guard case let .unsupported(name, _, _)? = error as? ConfigError else {
+                        return XCTFail("\(type) \(json): \(error)")
+                    }
+                    XCTAssertEqual(name, field, "\(type) \(json)")
+                }
+            }
+        }
+    }
+
     func testUnsupportedBlockTypeIsAConfigErrorNamingTheField() throws {
         let json = #"{"down_block_types": ["AttnDownBlock2D", "DownBlock2D"], "up_block_types": ["UpBlock2D", "UpBlock2D"], "block_out_channels": [32, 64]}"#
         XCTAssertThrowsError(try JSONDecoder().decode(UNet2DConditionConfig.self, from: Data(json.utf8))) { error in

@@ -172,6 +172,13 @@ final class StabilityUNetNamesTests: XCTestCase {
                        "down_blocks.1.resnets.0.conv1", "placed by the UNet's layers per block")
     }
 
+    /// Found by Fuzz/FuzzLoRAJSON: `Int` reads "-1", which indexed the part table from the end and trapped.
+    func testNegativeBlockNumbersAreOutsideTheMap() {
+        for key in ["input_blocks.1.-1.conv", "output_blocks.0.-1.conv", "output_blocks.-3.0.in_layers.2"] {
+            XCTAssertNil(StabilityUNetNames.diffusersKey(key, layersPerBlock: 2), key)
+        }
+    }
+
     func testKohyaNamesSplitStabilityAndSecondEncoderWords() {
         XCTAssertEqual(LoRAKey.parse("lora_unet_input_blocks_4_1_transformer_blocks_0_attn2_to_out_0.lora_up.weight"),
                        LoRAKey(component: .unet, layer: "input_blocks.4.1.transformer_blocks.0.attn2.to_out.0", factor: .up))

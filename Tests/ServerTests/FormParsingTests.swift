@@ -177,6 +177,17 @@ final class FormParsingTests: XCTestCase {
         XCTAssertEqual(response.status.code, 422)
         XCTAssertEqual(text, #"{"detail":[{"type":"missing","loc":["body","image"],"msg":"Field required","input":null}]}"#)
     }
+
+    /// MultipartKit 4.7.1 traps on such a byte (found by Fuzz/FuzzMultipartForm); it must end the form instead.
+    func testANonASCIIByteInAPartHeaderNameEndsTheFormInsteadOfCrashing() async throws {
+        let (server, _) = try await server()
+        let body = "--\(MultipartBody.boundary)\r\nContent-Disposition: form-data; name=\"prompt\"\r\n\r\ncat\r\n"
+            + "--\(MultipartBody.boundary)\r\nContent-Typé: image/png\r\n\r\nxyz\r\n--\(MultipartBody.boundary)--\r\n"
+        let request = rawPost(port: server.port, contentType: MultipartBody([]).contentType, body: body)
+        let (response, text) = try await server.send(request)
+        XCTAssertEqual(response.status.code, 422)
+        XCTAssertEqual(text, #"{"detail":[{"type":"missing","loc":["body","image"],"msg":"Field required","input":null}]}"#)
+    }
 }
 
 /// A POST to /image-to-image with a raw body.

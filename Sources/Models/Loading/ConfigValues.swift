@@ -52,10 +52,32 @@ public func decodeConfig<Config: Decodable>(_ type: Config.Type, from url: URL) 
     do { data = try Data(contentsOf: url) } catch {
         throw ConfigError.unreadable(file: url.path, reason: "\(error.localizedDescription)")
     }
+    return try decodeConfig(type, from: data, file: url.path)
+}
+
+/// Decodes the bytes of a config file; `file` names it in the `ConfigError` that wraps a decoding error.
+public func decodeConfig<Config: Decodable>(_ type: Config.Type, from data: Data, file: String) throws -> Config {
     do { return try JSONDecoder().decode(type, from: data) } catch let error as ConfigError {
         throw error
     } catch {
-        throw ConfigError.unreadable(file: url.path, reason: "\(error)")
+        throw ConfigError.unreadable(file: file, reason: "\(error)")
+    }
+}
+
+/// Checks what GroupNorm and the derived widths need of `block_out_channels` and `norm_num_groups`: at least one
+/// block, positive widths small enough that 4× (the UNet's time embedding) cannot overflow, and a positive group
+/// count dividing every width. Shared by the UNet and VAE configs.
+func validateBlockChannels(_ blockOutChannels: [Int], normNumGroups: Int) throws {
+    guard !blockOutChannels.isEmpty, blockOutChannels.allSatisfy({ $0 > 0 && $0 <= Int.max / 4 }) else {
+        throw ConfigError.unsupported(field: "block_out_channels", value: "\(blockOutChannels)",
+                                      supported: "one or more positive widths")
+    }
+    guard normNumGroups > 0 else {
+        throw ConfigError.unsupported(field: "norm_num_groups", value: "\(normNumGroups)", supported: "a positive count")
+    }
+    for channels in blockOutChannels where channels % normNumGroups != 0 {
+        throw ConfigError.unsupported(field: "norm_num_groups", value: "\(normNumGroups)",
+                                      supported: "a divisor of every block_out_channels entry (\(channels))")
     }
 }
 

@@ -164,10 +164,7 @@ public struct UNet2DConditionConfig: Decodable {
         _ = try crossAttentionDim.values(blocks: blocks, field: "cross_attention_dim")
         _ = try transformerLayersPerBlock.values(blocks: blocks, field: "transformer_layers_per_block")
         _ = try attentionHeadDim.values(blocks: blocks, field: "attention_head_dim")
-        for channels in blockOutChannels where channels % normNumGroups != 0 {
-            throw ConfigError.unsupported(field: "norm_num_groups", value: "\(normNumGroups)",
-                                          supported: "a divisor of every block_out_channels entry (\(channels))")
-        }
+        try validateBlockChannels(blockOutChannels, normNumGroups: normNumGroups)
     }
 
     /// `text_time` is the one added embedding implemented, and it needs both of its widths.

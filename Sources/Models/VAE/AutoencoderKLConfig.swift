@@ -66,9 +66,6 @@ public struct AutoencoderKLConfig: Decodable {
         guard Activation(configName: actFn) != nil else {
             throw ConfigError.unsupported(field: "act_fn", value: actFn, supported: "silu, swish, gelu, quick_gelu")
         }
-        for channels in blockOutChannels where channels % normNumGroups != 0 {
-            throw ConfigError.unsupported(field: "norm_num_groups", value: "\(normNumGroups)",
-                                          supported: "a divisor of every block_out_channels entry (\(channels))")
-        }
+        try validateBlockChannels(blockOutChannels, normNumGroups: normNumGroups)
     }
 }

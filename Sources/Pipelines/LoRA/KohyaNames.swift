@@ -39,7 +39,7 @@ public enum KohyaNames {
     /// `down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_out_0` →
     /// `down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_out.0`.
     static func key(_ flattened: String) -> String {
-        let tokens = flattened.split(separator: "_", omittingEmptySubsequences: false).map(String.init)
+        let tokens = flattened.split(separator: "_", omittingEmptySubsequences: false)
         var parts: [String] = []
         var index = 0
         while index < tokens.count {
@@ -50,14 +50,16 @@ public enum KohyaNames {
         return parts.joined(separator: ".")
     }
 
-    /// The longest table word spelled by `tokens[index…]`, else the single token.
-    private static func longestWord(in tokens: [String], at index: Int) -> (text: String, length: Int) {
-        var best = (text: tokens[index], length: 1)
-        for word in words {
-            let length = word.split(separator: "_").count
-            guard length > best.length, index + length <= tokens.count,
-                  tokens[index..<(index + length)].joined(separator: "_") == word else { continue }
-            best = (word, length)
+    /// `words`, each split at "_": the tokens it spans.
+    private static let wordTokens: [[Substring]] = words.map { $0.split(separator: "_") }
+
+    /// The longest table word spelled by `tokens[index…]`, else the single token. Compares tokens in place, without
+    /// building strings: a name is outside input (a LoRA file's), and a long one must stay cheap.
+    private static func longestWord(in tokens: [Substring], at index: Int) -> (text: String, length: Int) {
+        var best = (text: String(tokens[index]), length: 1)
+        for (word, spelled) in zip(words, wordTokens) where spelled.count > best.length
+            && index + spelled.count <= tokens.count && tokens[index..<(index + spelled.count)].elementsEqual(spelled) {
+            best = (word, spelled.count)
         }
         return best
     }

@@ -30,7 +30,7 @@ public enum StabilityUNetNames {
     }
 
     /// The diffusers layer key of Stability key `key` for a UNet with `layersPerBlock`; nil for a name outside
-    /// the map (the binding then reports the layer as missing).
+    /// the map, negative block numbers included (the binding then reports the layer as missing).
     public static func diffusersKey(_ key: String, layersPerBlock: Int) -> String? {
         if let name = fixed[key] { return name }
         let parts = key.split(separator: ".").map(String.init)
@@ -40,13 +40,14 @@ public enum StabilityUNetNames {
             guard parts.count > 2, let i = Int(parts[1]), middle.indices.contains(i) else { return nil }
             return join("mid_block.\(middle[i])", inner(parts[2...]))
         case "input_blocks":
-            guard parts.count > 3, let i = Int(parts[1]), i >= 1, let j = Int(parts[2]) else { return nil }
+            guard parts.count > 3, let i = Int(parts[1]), i >= 1, let j = Int(parts[2]), j >= 0 else { return nil }
             let block = (i - 1) / stride, layer = (i - 1) % stride
             if parts[3] == "op" { return "down_blocks.\(block).downsamplers.0.conv" }
             guard j < 2 else { return nil }
             return join("down_blocks.\(block).\(Self.parts[j]).\(layer)", inner(parts[3...]))
         case "output_blocks":
-            guard parts.count > 3, let i = Int(parts[1]), let j = Int(parts[2]), j < Self.parts.count else { return nil }
+            guard parts.count > 3, let i = Int(parts[1]), i >= 0, let j = Int(parts[2]), Self.parts.indices.contains(j)
+            else { return nil }
             let block = i / stride, layer = j < 2 ? i % stride : 0
             return join("up_blocks.\(block).\(Self.parts[j]).\(layer)", inner(parts[3...]))
         default:
