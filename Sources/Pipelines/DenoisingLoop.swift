@@ -37,7 +37,7 @@ struct DenoisingLoop {
             for (index, t) in timesteps.enumerated() {
                 let unet: Denoiser = { [unet, hooks] input, t, conditioning in
                     hooks.record("step\(index).model_input", input)
-                    return unet(input, timestep: t, conditioning: conditioning)
+                    return hooks.traced("unet step \(index)") { unet(input, timestep: t, conditioning: conditioning) }
                 }
                 let prediction = try body(latents, t, unet)
                 hooks.record("step\(index).noise_pred", prediction)

@@ -13,6 +13,8 @@ public struct GenerationOptions {
     public var schedulerConfig: SchedulerConfig?
     /// Collects intermediate tensors when set.
     public var dump: TensorDump?
+    /// Records every stage's time, FLOPs and memory when set.
+    public var trace: PipelineTrace?
     /// Called after every denoising step of image `image`; return false to cancel.
     public var onStep: ((_ image: Int, _ step: DenoisingStep) -> Bool)?
 

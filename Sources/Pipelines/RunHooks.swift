@@ -1,7 +1,7 @@
 // What a generation does besides its arithmetic, kept out of the algorithm's lines: tensor dumps (named by
 // stage, with an `image<i>.` prefix when a request makes several images), the step callback (progress and
-// cancellation), each stage's model released from memory when the stage ends, the request's LoRA patches
-// bound while their model runs, and a cancellation checkpoint after each stage.
+// cancellation), the trace of each stage, each stage's model released from memory when the stage ends, the
+// request's LoRA patches bound while their model runs, and a cancellation checkpoint after each stage.
 
 import Models
 import Tensors
@@ -52,6 +52,17 @@ final class RunHooks {
         let result = try patches.map { try $0.bind(body) } ?? body()
         try WorkCancellation.checkpoint()
         return result
+    }
+
+    /// Runs `body` as the traced stage `name` when the run is traced (`shape`: what its result's shape is).
+    func traced<T>(_ name: @autoclosure () -> String, shape: (T) -> [Int], _ body: () throws -> T) rethrows -> T {
+        guard let trace = options.trace else { return try body() }
+        return try trace.record(name(), image: image, shape: shape, body)
+    }
+
+    /// Runs `body`, a stage whose result is a tensor, traced as `name`.
+    func traced(_ name: @autoclosure () -> String, _ body: () throws -> Tensor) rethrows -> Tensor {
+        try traced(name(), shape: \.shape, body)
     }
 
     /// Reports a finished denoising step; throws `PipelineError.cancelled` when the step callback says stop.

@@ -84,6 +84,26 @@ public enum RunnerContract {
         return resolved
     }
 
+    /// What the runner's rules changed between `request` and `resolved` for `model`, in words for logs:
+    /// e.g. "num_inference_steps 20 → 4 (SDXL-Lightning 4-step)", "guidance_scale 7.5 → 0.0 (turbo)".
+    public static func overrides(_ request: GenerationRequest, resolved: PipelineRequest,
+                                 for model: PipelineProfile) -> [String] {
+        let why = SDXLLightning(modelID: model.modelID).map { "SDXL-Lightning \($0.steps)-step" }
+            ?? (turboModels.contains(model.modelID) ? "turbo" : nil)
+        func changed(_ field: String, _ from: String, _ to: String, _ reason: String?) -> String? {
+            from == to ? nil : "\(field) \(from) → \(to)" + (reason.map { " (\($0))" } ?? "")
+        }
+        let stepsReason = why ?? (request.numInferenceSteps < 1 ? "the pipeline's default" : nil)
+        return [
+            changed("num_inference_steps", String(request.numInferenceSteps), String(resolved.steps), stepsReason),
+            changed("guidance_scale", PythonFloatRepr.string(request.guidanceScale),
+                    PythonFloatRepr.string(resolved.guidanceScale), why),
+            model.usesStrength ? changed("strength", PythonFloatRepr.string(request.strength),
+                                         PythonFloatRepr.string(resolved.strength), "at least 1/steps") : nil,
+            resolved.schedulerClass.map { "scheduler → \($0)" },
+        ].compactMap { $0 }
+    }
+
     /// diffusers' `check_inputs` on strength, in its words (NaN fails later, in `int(steps * strength)`).
     static func strengthProblem(_ strength: Double) -> String? {
         if strength < 0 || strength > 1 {

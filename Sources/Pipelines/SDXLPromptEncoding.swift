@@ -47,7 +47,9 @@ extension StableDiffusionSteps where Components == StableDiffusionXLComponents {
         for case let (tokenizer?, encoder?, component) in encoders {
             let name = component.rawValue
             let outputs = try hooks.stage(encoder, patches: hooks.loras[component]) {
-                texts.map { encoder([tokenizer.encode($0.text)]) }
+                hooks.traced(name, shape: { $0.first?.hiddenStates.last?.shape ?? [] }) {
+                    texts.map { encoder([tokenizer.encode($0.text)]) }
+                }
             }
             for (i, output) in outputs.enumerated() {
                 let skip = texts[i].clipSkip ?? 0

@@ -52,8 +52,10 @@ extension StableDiffusionSteps where Components == StableDiffusionComponents {
                       hooks: RunHooks) throws -> UNetConditioning {
         let encoder = PromptEncoder(tokenizer: components.tokenizer, textEncoder: components.textEncoder)
         let states = try hooks.stage(components.textEncoder, patches: hooks.loras[.textEncoder]) {
-            let positive = try encoder.encode(prompt, clipSkip: clipSkip)
-            return guidance.batchPrompt(positive) { encoder.encodeNegative(negative) }
+            try hooks.traced("text_encoder") {
+                let positive = try encoder.encode(prompt, clipSkip: clipSkip)
+                return guidance.batchPrompt(positive) { encoder.encodeNegative(negative) }
+            }
         }
         hooks.record("prompt_embeds", states)
         return UNetConditioning(encoderHiddenStates: states)
@@ -70,7 +72,9 @@ extension StableDiffusionSteps {
 
     /// `vae.encode(image).latent_dist`: the posterior over the image's latents.
     func encodeImage(_ pixels: Tensor, hooks: RunHooks) throws -> DiagonalGaussian {
-        try hooks.stage(components.vae) { components.vae.encode(pixels) }
+        try hooks.stage(components.vae) {
+            hooks.traced("vae.encode", shape: \.mean.shape) { components.vae.encode(pixels) }
+        }
     }
 
     /// A fresh scheduler for one image: the model's config (or the caller's), with the caller's or the runner's
@@ -86,7 +90,7 @@ extension StableDiffusionSteps {
     /// `vae.decode(latents / scaling_factor)` → `image_processor.postprocess`: RGB8 images.
     func decodeLatents(_ latents: Tensor, hooks: RunHooks) throws -> [RGBImage] {
         let vae = components.vae
-        let decoded = try hooks.stage(vae) { vae.decode(latents * (1 / vae.config.scalingFactor)) }
+        let decoded = try hooks.stage(vae) { hooks.traced("vae.decode") { vae.decode(latents * (1 / vae.config.scalingFactor)) } }
         hooks.record("decoded", decoded)
         return try components.imageProcessor.postprocess(decoded)
     }

@@ -4,7 +4,8 @@
 // - framing errors (a malformed head or chunk size, a body cut short by the client) answered 400 in the runner's
 //   error shape, and the handler still reading that body stopped with an error;
 // - a pipelined request held, unread, until the answer before it is written, and dropped when that answer closes
-//   the connection: nothing runs after we announced `Connection: close`;
+//   the connection: nothing runs after we announced `Connection: close`; an HTTP/1.0 request without
+//   `Connection: keep-alive` closes its connection after the answer;
 // - a clean close: once the last answer is written the connection closes; if the client is still sending a
 //   request we refused early (an upload over the limit), our side half-closes and its bytes are read and
 //   discarded up to a bound, so the client reads the answer instead of a reset.
@@ -76,6 +77,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// While lingering: bytes read and thrown away.
     private var discarded = 0
     private var lingering = false
+    /// The current request's line says HTTP/1.0.
+    private var http10 = false
 
     init(policy: ConnectionPolicy) {
         self.policy = policy
@@ -98,18 +101,27 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Raw bytes (from ConnectionByteGate)
 
-    /// Notes `count` bytes arriving; false when they are to be discarded instead of decoded.
-    func admit(bytes count: Int) -> Bool {
+    /// Notes `bytes` arriving; false when they are to be discarded instead of decoded.
+    func admit(_ bytes: ByteBuffer) -> Bool {
         lastActivity = .now()
         if lingering {
-            discarded += count
+            discarded += bytes.readableBytes
             if discarded > policy.lingerBytes { context?.close(promise: nil) }
             return false
         }
         if phase == .idle, held.isEmpty {
             enter(.head)
+            http10 = Self.startsHTTP10Request(bytes)
         }
         return true
+    }
+
+    /// Whether a request line in `bytes` ends in `HTTP/1.0` (the HTTP types the handlers see carry no version, and
+    /// an HTTP/1.0 connection closes after its answer unless the request asks to keep it alive).
+    private static func startsHTTP10Request(_ bytes: ByteBuffer) -> Bool {
+        let view = bytes.readableBytesView
+        guard let end = view.firstIndex(of: UInt8(ascii: "\r")) else { return false }
+        return view[..<end].suffix(8).elementsEqual("HTTP/1.0".utf8)
     }
 
     // MARK: Inbound
@@ -128,7 +140,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard let context else { return }
         switch part {
         case let .head(request):
-            if request.headerFields[.connection]?.lowercased() == "close" { closeAfterAnswer = true }
+            let connection = request.headerFields[.connection]?.lowercased()
+            if connection == "close" || (http10 && connection != "keep-alive") { closeAfterAnswer = true }
             enter(.body)
         case .body: break
         case .end: enter(.handling)
@@ -150,7 +163,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         if case ChannelEvent.inputClosed = event {
             switch phase {
             case .closing:
-                context.close(promise: nil)  // the client has sent everything it will; our answer is written
+                // Lingering: the client has sent everything it will, and our answer is written. Otherwise the
+                // answer is still being written, and its completion closes the connection.
+                if lingering { context.close(promise: nil) }
                 return
             case .handling:
                 // The client left while its request runs: the handler learns it as an error of the request
@@ -350,7 +365,7 @@ final class ConnectionByteGate: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if guardian.admit(bytes: unwrapInboundIn(data).readableBytes) {
+        if guardian.admit(unwrapInboundIn(data)) {
             context.fireChannelRead(data)
         }
     }

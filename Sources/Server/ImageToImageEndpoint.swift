@@ -104,7 +104,9 @@ struct ImageToImageEndpoint: Sendable {
         if let warning = backend.profile.requestWarning { context.notes.set("warning", warning.debugDescription) }
         // A schedule the pipeline refuses is answered by the run itself, as the runner answers it.
         if let plan = try? backend.plan(resolved, imageWidth: image.width, imageHeight: image.height) {
-            context.notes.set("denoising", plan.accounting.debugDescription)
+            let overrides = RunnerContract.overrides(generation, resolved: resolved, for: backend.profile)
+            let runner = overrides.isEmpty ? "" : "runner: \(overrides.joined(separator: ", ")); "
+            context.notes.set("denoising", (runner + plan.accounting).debugDescription)
             if let flops = backend.workEstimate?.flops(plan) {
                 context.notes.set("tflops", RequestLimits.tera(flops))
                 if let violation = limits.costViolation(plan, flops: flops) { return RunnerResponses.error(.badRequest, violation) }

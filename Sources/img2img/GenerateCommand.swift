@@ -40,6 +40,9 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Black out images the safety checker flags (diffusers' behaviour; the runner only flags them).")
     var nsfwBlackout = false
     @Flag(help: "No progress bar.") var quiet = false
+    @Flag(help: "Print each stage's output shape, time, FLOPs and peak memory (text encoders, VAE, every UNet call).")
+    var trace = false
+    @Option(help: "Write the trace as JSON to FILE (implies --trace).") var traceJson: String?
 
     func run() throws {
         let store = ModelStore(root: modelDir)
@@ -77,9 +80,13 @@ struct GenerateCommand: ParsableCommand {
             var planned = resolved
             planned.schedulerClass = scheduler ?? resolved.schedulerClass
             if let plan = try? service.pipeline.plan(planned, imageWidth: input.width, imageHeight: input.height) {
-                FileHandle.standardError.write(Data("denoising: \(plan.accounting)\n".utf8))
+                let overrides = RunnerContract.overrides(request, resolved: resolved, for: service.pipeline.profile)
+                let runner = overrides.isEmpty ? "" : "runner: \(overrides.joined(separator: ", ")); "
+                FileHandle.standardError.write(Data("denoising: \(runner)\(plan.accounting)\n".utf8))
             }
         }
+        let pipelineTrace = trace || traceJson != nil ? PipelineTrace() : nil
+        options.trace = pipelineTrace
         let bar = ProgressBar(label: "generating", quiet: quiet)
         options.onStep = { _, step in bar.update(done: step.index + 1, total: step.count); return true }
 
@@ -95,6 +102,10 @@ struct GenerateCommand: ParsableCommand {
             let path = images.count == 1 ? output : Self.numbered(output, i)
             try Data(generated.image.pngData()).write(to: URL(fileURLWithPath: path))
             print("\(path)  seed \(generated.seed)  nsfw \(generated.nsfw)")
+        }
+        if let pipelineTrace {
+            FileHandle.standardError.write(Data((pipelineTrace.table + "\n").utf8))
+            if let traceJson { try pipelineTrace.json().write(to: URL(fileURLWithPath: traceJson)) }
         }
         if let dump, let tensors {
             try FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true)

@@ -63,6 +63,24 @@ final class RunnerContractTests: XCTestCase {
                        "Error during model execution: The value of strength should in [0.0, 1.0] but is 1.5.")
     }
 
+    func testOverridesNameWhatTheRunnerChangedAndWhy() throws {
+        var request = GenerationRequest(prompt: "x")
+        request.numInferenceSteps = 20
+        request.guidanceScale = 7.5
+        request.strength = 0.01
+        let lightning = PipelineProfile(modelID: "ByteDance/SDXL-Lightning-4step", defaultSteps: 50, usesStrength: false,
+                                        usesImage: false)
+        XCTAssertEqual(RunnerContract.overrides(request, resolved: try resolve(request, lightning), for: lightning),
+                       ["num_inference_steps 20 → 4 (SDXL-Lightning 4-step)", "guidance_scale 7.5 → 0.0 (SDXL-Lightning 4-step)"])
+        XCTAssertEqual(RunnerContract.overrides(request, resolved: try resolve(request, turbo), for: turbo),
+                       ["guidance_scale 7.5 → 0.0 (turbo)", "strength 0.01 → 0.05 (at least 1/steps)"])
+        request.numInferenceSteps = 0
+        XCTAssertEqual(RunnerContract.overrides(request, resolved: try resolve(request, pix2pix), for: pix2pix),
+                       ["num_inference_steps 0 → 100 (the pipeline's default)", "scheduler → EulerAncestralDiscreteScheduler"])
+        request.numInferenceSteps = 20
+        XCTAssertEqual(RunnerContract.overrides(request, resolved: try resolve(request, img2img), for: img2img), [])
+    }
+
     func testLightningIdsNameTheirUNetFileAsTheRunnerPicksIt() {
         XCTAssertEqual(SDXLLightning(modelID: "ByteDance/SDXL-Lightning")?.unetFileName, "sdxl_lightning_8step_unet.safetensors")
         XCTAssertEqual(SDXLLightning(modelID: "ByteDance/SDXL-Lightning-2step")?.steps, 2)

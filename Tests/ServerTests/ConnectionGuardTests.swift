@@ -185,6 +185,14 @@ final class ConnectionGuardTests: XCTestCase {
         XCTAssertEqual(backend.startedCount, 1, "a request pipelined after `Connection: close` ran")
     }
 
+    func testAnHTTP10RequestClosesItsConnectionAfterTheAnswer() async throws {
+        let server = try await start()
+        let outcome = await exchange(server, [.send(Array("GET /health HTTP/1.0\r\n\r\n".utf8))], readTimeout: 5)
+        XCTAssertEqual(outcome.statuses, [200], outcome.text)
+        XCTAssertEqual(outcome.ending, .closedByServer)
+        XCTAssertLessThan(outcome.seconds, 2, "the connection stayed open after an HTTP/1.0 answer")
+    }
+
     func testARequestSentAfterOneThatSaidConnectionCloseIsIgnored() async throws {
         let backend = GatedBackend()
         backend.release()

@@ -58,16 +58,9 @@ struct RawConnection {
 
     private func runBlocking() -> Outcome {
         let started = Date()
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (descriptor, error) = Self.connect(port: port)
         defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return Outcome(bytes: [], ending: .connectFailed, seconds: 0, sendFailed: false) }
+        guard error == 0 else { return Outcome(bytes: [], ending: .connectFailed, seconds: 0, sendFailed: false) }
         var sendFailed = false
         for action in actions {
             switch action {
@@ -103,6 +96,21 @@ struct RawConnection {
 }
 
 extension RawConnection {
+    /// A TCP socket connected to 127.0.0.1:`port`, and the errno of the connect (0 when it connected).
+    static func connect(port: Int) -> (descriptor: Int32, error: Int32) {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        return (descriptor, result == 0 ? 0 : errno)
+    }
+
     /// A request head for `path` with the given extra header lines.
     static func head(_ headers: [String], method: String = "POST", path: String = "/image-to-image") -> [UInt8] {
         Array(([method + " " + path + " HTTP/1.1", "Host: test"] + headers).joined(separator: "\r\n").utf8) + Array("\r\n\r\n".utf8)

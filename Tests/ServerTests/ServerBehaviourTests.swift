@@ -13,16 +13,9 @@ import Glibc
 
 /// The errno of a TCP connect to 127.0.0.1:`port` (0 when it connects).
 private func connectionError(port: Int) -> Int32 {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let result = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    return result == 0 ? 0 : errno
+    let (descriptor, error) = RawConnection.connect(port: port)
+    close(descriptor)
+    return error
 }
 
 final class ServerBehaviourTests: XCTestCase {
