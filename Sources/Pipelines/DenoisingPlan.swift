@@ -43,6 +43,11 @@ public struct DenoisingPlan: Sendable, Equatable {
         return "strength \(PythonFloatRepr.string(strength)) × \(steps) steps → \(summary)"
     }
 
+    /// `accounting` preceded by what the runner's rules changed (`RunnerContract.overrides`), when anything.
+    public func accounting(after overrides: [String]) -> String {
+        overrides.isEmpty ? accounting : "runner: \(overrides.joined(separator: ", ")); \(accounting)"
+    }
+
     private static func label(_ timestep: Float) -> String {
         timestep == timestep.rounded() ? String(Int(timestep)) : String(format: "%.2f", timestep)
     }

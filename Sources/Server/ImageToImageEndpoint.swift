@@ -105,8 +105,7 @@ struct ImageToImageEndpoint: Sendable {
         // A schedule the pipeline refuses is answered by the run itself, as the runner answers it.
         if let plan = try? backend.plan(resolved, imageWidth: image.width, imageHeight: image.height) {
             let overrides = RunnerContract.overrides(generation, resolved: resolved, for: backend.profile)
-            let runner = overrides.isEmpty ? "" : "runner: \(overrides.joined(separator: ", ")); "
-            context.notes.set("denoising", (runner + plan.accounting).debugDescription)
+            context.notes.set("denoising", plan.accounting(after: overrides).debugDescription)
             if let flops = backend.workEstimate?.flops(plan) {
                 context.notes.set("tflops", RequestLimits.tera(flops))
                 if let violation = limits.costViolation(plan, flops: flops) { return RunnerResponses.error(.badRequest, violation) }

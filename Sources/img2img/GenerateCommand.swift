@@ -81,8 +81,7 @@ struct GenerateCommand: ParsableCommand {
             planned.schedulerClass = scheduler ?? resolved.schedulerClass
             if let plan = try? service.pipeline.plan(planned, imageWidth: input.width, imageHeight: input.height) {
                 let overrides = RunnerContract.overrides(request, resolved: resolved, for: service.pipeline.profile)
-                let runner = overrides.isEmpty ? "" : "runner: \(overrides.joined(separator: ", ")); "
-                FileHandle.standardError.write(Data("denoising: \(runner)\(plan.accounting)\n".utf8))
+                FileHandle.standardError.write(Data("denoising: \(plan.accounting(after: overrides))\n".utf8))
             }
         }
         let pipelineTrace = trace || traceJson != nil ? PipelineTrace() : nil

@@ -28,6 +28,9 @@ final class WorkEstimateTests: XCTestCase {
         XCTAssertEqual([plan.latentWidth, plan.latentHeight], [64, 37])
         XCTAssertTrue(plan.encodesImage)
         XCTAssertEqual(plan.accounting, "strength 0.3 × 20 steps → 6 steps (7 UNet calls, timesteps \(Int(plan.timesteps[0])) … 1)")
+        XCTAssertEqual(plan.accounting(after: ["guidance_scale 7.5 → 0.0 (turbo)"]),
+                       "runner: guidance_scale 7.5 → 0.0 (turbo); " + plan.accounting)
+        XCTAssertEqual(plan.accounting(after: []), plan.accounting)
     }
 
     func testPlanMatchesTheTimestepsARunUses() throws {
