@@ -18,6 +18,8 @@ public protocol ImageToImagePipeline: AnyObject {
     func plan(_ request: PipelineRequest, imageWidth: Int, imageHeight: Int) throws -> DenoisingPlan
     /// The model's nominal FLOPs by image size (a fraction of a second of dry runs: call once, at load).
     func measureWork() -> WorkEstimate
+    /// The model's peak memory by request (dry runs and weight sizes: call once, at load, with no stage running).
+    func measureMemory() -> MemoryEstimate
 }
 
 /// Loads the pipeline a model folder holds.

@@ -31,6 +31,10 @@ public final class SafeTensorsFile: TensorSource {
     /// The string→string `__metadata__` map (empty when the header has none).
     public var metadata: [String: String] { header.metadata }
 
+    public var halfPrecisionBytes: Int {
+        header.tensors.values.reduce(0) { $0 + ($1.dtype == .f16 ? $1.byteRange.count : 0) }
+    }
+
     /// The header entry of the named tensor, or nil.
     public func info(_ name: String) -> SafeTensorsTensorInfo? { header.tensors[name] }
 

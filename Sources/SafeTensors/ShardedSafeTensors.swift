@@ -62,6 +62,7 @@ public final class ShardedSafeTensors: TensorSource {
 
     /// Releases every shard's mapped pages (see `TensorSource.releaseResidentPages`).
     public func releaseResidentPages() { shards.values.forEach { $0.releaseResidentPages() } }
+    public var halfPrecisionBytes: Int { shards.values.reduce(0) { $0 + $1.halfPrecisionBytes } }
 
     public func rawBytes(_ name: String) throws -> UnsafeRawBufferPointer {
         guard let shard = shard(containing: name) else { throw SafeTensorsError.tensorNotFound(name) }

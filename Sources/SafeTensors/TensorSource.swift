@@ -15,9 +15,13 @@ public protocol TensorSource {
     /// Tells the system the source's bytes are not needed for now: mapped pages leave the process's resident
     /// set (the page cache keeps them) and are mapped back when next read. Values are unchanged.
     func releaseResidentPages()
+    /// Bytes of the F16 tensors: what a model reading its layer weights in place from the mapping holds
+    /// resident while it runs (other dtypes are widened into memory of their own when the model loads).
+    var halfPrecisionBytes: Int { get }
 }
 
 extension TensorSource {
     public func layerWeight(_ name: String) throws -> LayerWeight { LayerWeight(try tensor(name)) }
     public func releaseResidentPages() {}
+    public var halfPrecisionBytes: Int { 0 }
 }

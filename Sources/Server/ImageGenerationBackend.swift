@@ -18,11 +18,14 @@ public protocol ImageGenerationBackend: AnyObject, Sendable {
     func plan(_ request: PipelineRequest, imageWidth: Int, imageHeight: Int) throws -> DenoisingPlan?
     /// The loaded model's nominal FLOPs by image size (nil: unknown).
     var workEstimate: WorkEstimate? { get }
+    /// The loaded model's peak memory by request (nil: unknown).
+    var memoryEstimate: MemoryEstimate? { get }
 }
 
 extension ImageGenerationBackend {
     public func plan(_ request: PipelineRequest, imageWidth: Int, imageHeight: Int) throws -> DenoisingPlan? { nil }
     public var workEstimate: WorkEstimate? { nil }
+    public var memoryEstimate: MemoryEstimate? { nil }
 }
 
 /// A failure after the diffusion model ran (the safety checker, say), which the runner answers with a 500.

@@ -110,11 +110,24 @@ struct ImageToImageEndpoint: Sendable {
                 context.notes.set("tflops", RequestLimits.tera(flops))
                 if let violation = limits.costViolation(plan, flops: flops) { return RunnerResponses.error(.badRequest, violation) }
             }
+            if let memory = backend.memoryEstimate {
+                let peaks = await Self.offThePool { memory.stagePeaks(plan) }
+                context.notes.set("peak_gb", RequestLimits.giga(Double(peaks[0].bytes)))
+                if let violation = limits.memoryViolation(plan, peaks: peaks) { return RunnerResponses.error(.badRequest, violation) }
+            }
         }
         return try await generate(image: image, request: resolved, backend: backend, context: context)
     }
 
     /// Queues the inference and renders its outcome.
+    /// `body`'s result, computed on a thread of its own: a dry run of the VAE at a new size takes up to seconds,
+    /// which would hold one of the few threads every request's handling shares.
+    private static func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: body()) }.start()
+        }
+    }
+
     private func generate(image: RGBImage, request: PipelineRequest, backend: any ImageGenerationBackend,
                           context: ServerRequestContext) async throws -> Response {
         let outcome: ([ResponseJSON], JobTiming)

@@ -45,6 +45,11 @@ public struct RequestLimits: Sendable {
     /// machine and in every test; at this 2-core machine's ~0.1 TFLOP/s, 1000 TFLOP is about three hours —
     /// SDXL img2img at 1024² with 50 guided steps (about 700: 6.8 TFLOP per UNet row) passes, 2048² × 16 images × 1000 steps does not.
     public var maxRequestTeraFLOPs: Double = 1000
+    /// Largest estimated peak resident memory of the process while one request runs, in GB (10⁹ bytes;
+    /// `MemoryEstimate`: the idle process, the request's images and its largest stage). Defaults to 90 % of
+    /// this machine's physical memory: a request is refused only when it would not fit, so every request the
+    /// other limits admit runs where memory allows (SD1.5 at 2048² peaks near 6 GB, SDXL's larger UNet more).
+    public var maxRequestGigabytes: Double = RequestLimits.physicalMemoryBytes.map { 0.9 * Double($0) / 1e9 } ?? .infinity
     /// Longest a request may run once it started (its queue wait not counted); then it is stopped (503).
     public var requestTimeout: Duration = .seconds(4 * 3600)
 
@@ -60,6 +65,26 @@ public struct RequestLimits: Sendable {
             + "batch row\(plan.rows == 1 ? "" : "s") on \(plan.latentWidth)×\(plan.latentHeight) latents, and the VAE); "
             + "this server accepts at most \(Self.tera(maxRequestTeraFLOPs * 1e12)) TFLOP per request (--max-request-tflops)."
     }
+
+    /// A 400 message naming the option when `plan`'s estimated peak memory exceeds the limit, else nil.
+    func memoryViolation(_ plan: DenoisingPlan, peaks: [(stage: String, bytes: Int)]) -> String? {
+        guard let largest = peaks.first, Double(largest.bytes) > maxRequestGigabytes * 1e9 else { return nil }
+        return "This request would need about \(Self.giga(Double(largest.bytes))) GB of memory at its peak (the "
+            + "\(largest.stage) on \(plan.latentWidth)×\(plan.latentHeight) latents, \(plan.rows) batch "
+            + "row\(plan.rows == 1 ? "" : "s")); this server admits at most \(Self.giga(maxRequestGigabytes * 1e9)) GB per "
+            + "request (--max-request-gb)."
+    }
+
+    /// Bytes in GB with three significant digits.
+    static func giga(_ bytes: Double) -> String { String(format: "%.3g", bytes / 1e9) }
+
+    /// This machine's physical memory (MemTotal of /proc/meminfo), when known.
+    static let physicalMemoryBytes: Int? = {
+        guard let info = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("MemTotal:") }),
+              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kilobytes * 1024
+    }()
 
     /// FLOPs in TFLOP with three significant digits.
     static func tera(_ flops: Double) -> String { String(format: "%.3g", flops / 1e12) }

@@ -17,15 +17,17 @@ public final class StableDiffusionBackend: ImageGenerationBackend, @unchecked Se
     private let rng: RandomSource
 
     public let workEstimate: WorkEstimate?
+    public let memoryEstimate: MemoryEstimate?
 
     public var profile: PipelineProfile { service.pipeline.profile }
 
     /// Wraps a loaded pipeline and checker; `rng` picks the torch generator the seeds reproduce. Measures the
-    /// model's work by image size (dry runs, a fraction of a second).
+    /// model's work and memory by image size (dry runs, a fraction of a second).
     public init(service: ImageToImageService, rng: RandomSource) {
         self.service = service
         self.rng = rng
         workEstimate = service.pipeline.measureWork()
+        memoryEstimate = service.pipeline.measureMemory()
     }
 
     public func plan(_ request: PipelineRequest, imageWidth: Int, imageHeight: Int) throws -> DenoisingPlan? {

@@ -111,10 +111,16 @@ public final class TensorStorage {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
 
+    /// The ledger charged for this storage, if one was bound where it was allocated.
+    private let ledger: MemoryLedger?
+
     init(count: Int, zeroed: Bool) {
         self.count = count
         pointer = RecycledMemory.allocate(floats: count)
-        if zeroed { pointer.update(repeating: 0, count: count) }
+        ledger = MemoryLedger.current
+        ledger?.charge(count * MemoryLayout<Float>.stride)
+        // A dry run's values are never read: leaving its zeros unwritten leaves its pages untouched.
+        if zeroed && WorkCancellation.current?.isRequested != true { pointer.update(repeating: 0, count: count) }
     }
 
     @usableFromInline func copy() -> TensorStorage {
@@ -123,5 +129,8 @@ public final class TensorStorage {
         return duplicate
     }
 
-    deinit { RecycledMemory.deallocate(pointer, floats: count) }
+    deinit {
+        ledger?.credit(count * MemoryLayout<Float>.stride)
+        RecycledMemory.deallocate(pointer, floats: count)
+    }
 }

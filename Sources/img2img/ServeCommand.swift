@@ -41,6 +41,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Requests that may wait while one runs (more get 503).") var queueCapacity = RequestLimits().queueCapacity
     @Option(help: "Largest estimated work of one request, in TFLOP (UNet calls actually run plus the VAE).")
     var maxRequestTflops = RequestLimits().maxRequestTeraFLOPs
+    @Option(help: "Largest estimated peak memory of the process while one request runs, in GB (default: 90 % of RAM).")
+    var maxRequestGb = RequestLimits().maxRequestGigabytes
     @Option(help: "Seconds a request may run once started before it is stopped (503).")
     var requestTimeout = RequestLimits().requestTimeout.secondsValue
     @Option(help: "Seconds from a request's first byte to the end of its head (then 408).")
@@ -64,6 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         if !(maxRequestTflops > 0) { throw ValidationError("--max-request-tflops must be positive") }
+        if !(maxRequestGb > 0) { throw ValidationError("--max-request-gb must be positive") }
     }
 
     func run() async throws {
@@ -87,6 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.limits.maxPromptCharacters = maxPromptChars
         configuration.limits.queueCapacity = queueCapacity
         configuration.limits.maxRequestTeraFLOPs = maxRequestTflops
+        configuration.limits.maxRequestGigabytes = maxRequestGb
         configuration.limits.requestTimeout = .seconds(requestTimeout)
         configuration.connections.headTimeout = .seconds(headTimeout)
         configuration.connections.bodyIdleTimeout = .seconds(bodyIdleTimeout)

@@ -257,4 +257,33 @@ final class ImageToImageEndpointTests: XCTestCase {
         XCTAssertTrue(body.contains("TFLOP (1616 UNet calls of 2 batch rows on 4×4 latents, and the VAE); this server accepts "
                                     + "at most 0.002 TFLOP per request (--max-request-tflops)."), body)
     }
+
+    func testRequestsAboveTheMemoryLimitAre400NamingTheEstimate() async throws {
+        let backend = try ServerFixtures.bundledBackend()
+        let memory = try XCTUnwrap(backend.memoryEstimate)
+        let request = PipelineRequest(prompt: "p", strength: 0.5, guidanceScale: 7.5, steps: 2, seed: 7)
+        func peak(_ side: Int) throws -> Int {
+            memory.peakBytes(try XCTUnwrap(try backend.plan(request, imageWidth: side, imageHeight: side)))
+        }
+        let (small, large) = (try peak(32), try peak(512))
+        XCTAssertLessThan(small, large)
+        let limit = Double(small + large) / 2 / 1e9
+        let server = try await TestServer(configuration: ServerFixtures.configuration { $0.limits.maxRequestGigabytes = limit },
+                                          makeBackend: { backend })
+        addTeardownBlock { await server.stop() }
+        let (accepted, acceptedBody) = try await server.post(ServerFixtures.quickForm())
+        XCTAssertEqual(accepted.status.code, 200, acceptedBody)
+        let pixels = (0..<(512 * 512 * 3)).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        let png = try RGBImage(width: 512, height: 512, pixels: pixels).pngData()
+        let form = ServerFixtures.quickForm().map { field -> MultipartField in
+            if case .file = field { return ServerFixtures.imageField(png) }
+            return field
+        }
+        let (response, body) = try await server.post(form)
+        XCTAssertEqual(response.status.code, 400, body)
+        XCTAssertTrue(body.contains("This request would need about \(String(format: "%.3g", Double(large) / 1e9)) GB of memory "
+                                    + "at its peak (the "), body)
+        XCTAssertTrue(body.contains("on 64×64 latents, 2 batch rows); this server admits at most "
+                                    + "\(String(format: "%.3g", limit)) GB per request (--max-request-gb)."), body)
+    }
 }

@@ -26,9 +26,15 @@ public enum RowBands {
         shape.count == 4 && shape[0] == 1 && shape.reduce(MemoryLayout<Float>.size, *) > thresholdBytes
     }
 
-    /// Consecutive bands of `rows` rows covering `0..<height`.
-    static func bands(height: Int) -> [Range<Int>] {
-        stride(from: 0, to: height, by: rows).map { $0..<min(height, $0 + rows) }
+    /// Consecutive bands of `rows` rows covering `0..<height` — only the first two once the bound work is
+    /// cancelled: a cancelled run stops within two bands (the copies between bands are not kernels that poll),
+    /// and a dry run (`MemoryLedger`) still allocates the largest band's temporaries (the second band is the
+    /// first with a halo on both sides, as every middle band has).
+    static func bands(height: Int) -> some Sequence<Range<Int>> {
+        let cancellation = WorkCancellation.current
+        return stride(from: 0, to: height, by: rows).lazy
+            .prefix(while: { start in start <= rows || cancellation?.isRequested != true })
+            .map { $0..<min(height, $0 + rows) }
     }
 
     /// `rows` widened by `halo` on each side, within `0..<height`.
