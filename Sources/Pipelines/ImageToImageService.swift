@@ -28,8 +28,9 @@ public final class ImageToImageService {
     public func run(image: RGBImage, request: PipelineRequest,
                     options: GenerationOptions = GenerationOptions()) throws -> [GeneratedImage] {
         let images = try pipeline.generate(image: image, request: request, options: options)
-        let flags = request.safetyCheck && safetyChecker != nil
-            ? try safetyChecker!.check(images).map(\.nsfw) : Array(repeating: false, count: images.count)
+        let flags = try request.safetyCheck ? safetyChecker.map { checker in
+            try traced(options.trace, "safety_checker", images: images.count) { try checker.check(images).map(\.nsfw) }
+        } ?? Array(repeating: false, count: images.count) : Array(repeating: false, count: images.count)
         return try zip(zip(images, request.seeds), flags).map { pair, nsfw in
             let (generated, seed) = pair
             let shown = nsfw && blackOutNSFW
@@ -38,5 +39,11 @@ public final class ImageToImageService {
                 : generated
             return GeneratedImage(image: shown, seed: seed, nsfw: nsfw)
         }
+    }
+
+    /// `body`, a stage over all `images`, recorded in `trace` when there is one (its result: one flag per image).
+    private func traced(_ trace: PipelineTrace?, _ stage: String, images: Int, _ body: () throws -> [Bool]) rethrows -> [Bool] {
+        guard let trace else { return try body() }
+        return try trace.record(stage, image: 0, shape: { [$0.count] }, body)
     }
 }

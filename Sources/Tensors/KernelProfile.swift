@@ -46,6 +46,10 @@ public enum KernelProfile {
         return try recorded(name, flops, body)
     }
 
+    /// The nominal FLOPs recorded so far by the measurement running (0 when none): the difference of two
+    /// readings is what the kernels between them did.
+    public static var recordedFLOPs: Double { locked { entries.values.reduce(0) { $0 + $1.flops } } }
+
     /// Whether a `measure` is running (read without the lock: a stale answer only skips or adds one record).
     public static var isMeasuring: Bool { active > 0 }
 

@@ -40,7 +40,7 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Black out images the safety checker flags (diffusers' behaviour; the runner only flags them).")
     var nsfwBlackout = false
     @Flag(help: "No progress bar.") var quiet = false
-    @Flag(help: "Print each stage's output shape, time, FLOPs and peak memory (text encoders, VAE, every UNet call).")
+    @Flag(help: "Print each stage's and module's shapes, time, FLOPs and peak memory (text encoders, VAE and UNet blocks, every UNet call, safety checker); kept in DIR/trace.json with --dump.")
     var trace = false
     @Option(help: "Write the trace as JSON to FILE (implies --trace).") var traceJson: String?
 
@@ -111,6 +111,9 @@ struct GenerateCommand: ParsableCommand {
             let url = URL(fileURLWithPath: dump).appendingPathComponent("dump.safetensors")
             try tensors.write(to: url)
             print("\(url.path)  \(tensors.entries.count) tensors")
+            if let pipelineTrace {
+                try pipelineTrace.json().write(to: URL(fileURLWithPath: dump).appendingPathComponent("trace.json"))
+            }
         }
     }
 

@@ -1,9 +1,11 @@
 // The trace of a generation: its stages in pipeline order, each UNet call with the batch shape the plan says and
-// the FLOPs the model's measured estimate gives, and nothing recorded when tracing is off.
+// the FLOPs the model's measured estimate gives; within the UNet and VAE stages, their modules by diffusers' names
+// with the shapes the model's config gives and FLOPs that add up to the stage's.
 
 import Foundation
 import Images
 import Pipelines
+import Safety
 import TestSupport
 import XCTest
 
@@ -41,5 +43,66 @@ final class PipelineTraceTests: XCTestCase {
         let json = try JSONSerialization.jsonObject(with: trace.json()) as? [[String: Any]]
         XCTAssertEqual(json?.count, trace.entries.count)
         XCTAssertEqual(json?.first?["stage"] as? String, "text_encoder")
+    }
+
+    func testUNetAndVAEStagesListTheirModulesWithTheConfigsShapes() throws {
+        let pipeline = try PipelineLoader.load(folder: Self.folder, modelID: "img2img/tiny-sd")
+        let request = PipelineRequest(prompt: "a red square", strength: 0.5, steps: 2, seed: 1)
+        let image = try RGBImage(width: 96, height: 64, pixels: [UInt8](repeating: 100, count: 96 * 64 * 3))
+        var options = GenerationOptions()
+        let trace = PipelineTrace()
+        options.trace = trace
+        _ = try pipeline.generate(image: image, request: request, options: options)
+
+        // weights/tiny-sd: UNet block_out_channels [32, 64], 2 rows with guidance; VAE [8, 16, 16, 16].
+        let unet = try XCTUnwrap(trace.entries.first { $0.stage == "unet step 0" })
+        XCTAssertEqual(unet.modules.map(\.module), ["down_blocks.0", "down_blocks.1", "mid_block", "up_blocks.0", "up_blocks.1"])
+        XCTAssertEqual(unet.modules.map(\.inputShape), [[2, 32, 8, 12], [2, 32, 4, 6], [2, 64, 4, 6], [2, 64, 4, 6], [2, 64, 8, 12]])
+        XCTAssertEqual(unet.modules.map(\.measurement.outputShape),
+                       [[2, 32, 4, 6], [2, 64, 4, 6], [2, 64, 4, 6], [2, 64, 8, 12], [2, 32, 8, 12]])
+        let decode = try XCTUnwrap(trace.entries.first { $0.stage == "vae.decode" })
+        XCTAssertEqual(decode.modules.map(\.module), ["decoder.mid_block"] + (0..<4).map { "decoder.up_blocks.\($0)" })
+        XCTAssertEqual(decode.modules.map(\.inputShape), [[1, 16, 8, 12], [1, 16, 8, 12], [1, 16, 8, 12], [1, 16, 16, 24],
+                                                          [1, 16, 32, 48]], "each upsampler runs with the next block")
+        XCTAssertEqual(decode.modules.last?.measurement.outputShape, [1, 8, 64, 96])
+        let encode = try XCTUnwrap(trace.entries.first { $0.stage == "vae.encode" })
+        XCTAssertEqual(encode.modules.map(\.module), (0..<4).map { "encoder.down_blocks.\($0)" } + ["encoder.mid_block"])
+        XCTAssertEqual(encode.modules.first?.inputShape, [1, 8, 64, 96])
+        XCTAssertEqual(encode.modules.last?.measurement.outputShape, [1, 16, 8, 12])
+        for stage in [unet, decode, encode] {
+            let modules = stage.modules.reduce(0) { $0 + $1.measurement.flops }
+            XCTAssertGreaterThan(modules, 0.8 * stage.flops, "\(stage.stage): the blocks do most of the work")
+            XCTAssertLessThanOrEqual(modules, stage.flops * (1 + 1e-12), stage.stage)
+            XCTAssertGreaterThanOrEqual(stage.peakResidentBytes, stage.modules.map(\.measurement.peakResidentBytes).max() ?? 0)
+        }
+        XCTAssertTrue(trace.entries.first { $0.stage == "text_encoder" }?.modules.isEmpty == true)
+        XCTAssertTrue(trace.table.contains("\n  down_blocks.0 "), trace.table)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: trace.json()) as? [[String: Any]])
+        let modules = try XCTUnwrap(json.first { $0["stage"] as? String == "unet step 0" }?["modules"] as? [[String: Any]])
+        XCTAssertEqual(modules.first?["module"] as? String, "down_blocks.0")
+        XCTAssertEqual(modules.first?["input_shape"] as? [Int], [2, 32, 8, 12])
+        XCTAssertNotNil(modules.first?["peak_resident_bytes"] as? Int)
+    }
+
+    func testSafetyCheckerIsAStageOfTheTrace() throws {
+        let service = ImageToImageService(pipeline: try PipelineLoader.load(folder: Self.folder, modelID: "img2img/tiny-sd"),
+                                          safetyChecker: try SafetyChecker(directory: Fixtures.url("safety/checker")))
+        var request = GenerationRequest(prompt: "a red fox")
+        request.numInferenceSteps = 2
+        request.seed = 3
+        request.numImagesPerPrompt = 2
+        var options = GenerationOptions()
+        let trace = PipelineTrace()
+        options.trace = trace
+        let image = try RGBImage(width: 64, height: 64, pixels: [UInt8](repeating: 100, count: 64 * 64 * 3))
+        _ = try service.run(image: image, request: service.resolve(request), options: options)
+        XCTAssertEqual(trace.entries.last?.stage, "safety_checker")
+        XCTAssertEqual(trace.entries.last?.outputShape, [2])
+        XCTAssertGreaterThan(trace.entries.last?.flops ?? 0, 0)
+        request.safetyCheck = false
+        let untraced = PipelineTrace()
+        options.trace = untraced
+        _ = try service.run(image: image, request: service.resolve(request), options: options)
+        XCTAssertFalse(untraced.entries.contains { $0.stage == "safety_checker" })
     }
 }

@@ -100,12 +100,18 @@ public struct UNet2DConditionModel {
         var hidden = config.centerInputSample ? sample * 2 + -1 : sample
         hidden = convIn(hidden)
         var skips = [hidden]
-        for block in downBlocks {
-            let (output, states) = block(hidden, timeEmbedding: embedding, context: encoderHiddenStates)
+        for (i, block) in downBlocks.enumerated() {
+            let (output, states) = ModuleTrace.span("down_blocks.\(i)", input: hidden, outputShape: { $0.0.shape }) {
+                block(hidden, timeEmbedding: embedding, context: encoderHiddenStates)
+            }
             hidden = output
             skips += states
         }
-        if let midBlock { hidden = midBlock(hidden, timeEmbedding: embedding, context: encoderHiddenStates) }
+        if let midBlock {
+            hidden = ModuleTrace.span("mid_block", input: hidden) {
+                midBlock(hidden, timeEmbedding: embedding, context: encoderHiddenStates)
+            }
+        }
 
         // When H or W is not a multiple of 2^upsamplers, each upsampler aims at its skip state's size.
         let factor = 1 << (upBlocks.count - 1)
@@ -113,7 +119,9 @@ public struct UNet2DConditionModel {
         for (i, block) in upBlocks.enumerated() {
             let remaining = skips.count - block.resnets.count
             let size = forwardSize && i < upBlocks.count - 1 ? (skips[remaining - 1].shape[2], skips[remaining - 1].shape[3]) : nil
-            hidden = block(hidden, skips: &skips, timeEmbedding: embedding, context: encoderHiddenStates, upsampleSize: size)
+            hidden = ModuleTrace.span("up_blocks.\(i)", input: hidden) {
+                block(hidden, skips: &skips, timeEmbedding: embedding, context: encoderHiddenStates, upsampleSize: size)
+            }
         }
         // diffusers: conv_out(conv_act(conv_norm_out(sample)))
         return convOut(hidden, fusing: .normalizing(normOut.normalization(of: hidden, activation: activation)))

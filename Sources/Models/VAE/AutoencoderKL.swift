@@ -91,8 +91,10 @@ public struct AutoencoderKL {
     /// Encodes images `[B, 3, H, W]` in [−1, 1] into the latent distribution (unscaled).
     public func encode(_ images: Tensor) -> DiagonalGaussian {
         var hidden = encoderConvIn(images)
-        for block in encoderBlocks { hidden = block(consume hidden) }
-        hidden = encoderMid(hidden)
+        for (i, block) in encoderBlocks.enumerated() {
+            hidden = ModuleTrace.span("encoder.down_blocks.\(i)", consuming: hidden) { block($0) }
+        }
+        hidden = ModuleTrace.span("encoder.mid_block", input: hidden) { encoderMid(hidden) }
         // diffusers: conv_out(conv_act(conv_norm_out(sample)))
         hidden = encoderConvOut(hidden, fusing: .normalizing(encoderNormOut.normalization(of: hidden, activation: activation)))
         return DiagonalGaussian(moments: quantConv.map { $0(hidden) } ?? hidden)
@@ -102,10 +104,11 @@ public struct AutoencoderKL {
     /// Each block's upsampler runs with the next block's first resnet (in row bands when large).
     public func decode(_ latents: Tensor) -> Tensor {
         var hidden = decoderConvIn(postQuantConv.map { $0(latents) } ?? latents)
-        hidden = decoderMid(hidden)
+        hidden = ModuleTrace.span("decoder.mid_block", input: hidden) { decoderMid(hidden) }
         var upsampler: Upsample2D?
-        for block in decoderBlocks {
-            hidden = block(consume hidden, upsampledBy: upsampler)
+        for (i, block) in decoderBlocks.enumerated() {
+            // diffusers' up_blocks.i upsamples at its end; here the upsampler runs with the next block's first resnet.
+            hidden = ModuleTrace.span("decoder.up_blocks.\(i)", consuming: hidden) { [upsampler] in block($0, upsampledBy: upsampler) }
             upsampler = block.upsampler
         }
         if let upsampler { hidden = upsampler(hidden) }
