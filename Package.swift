@@ -83,11 +83,18 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], resources: [.copy("Resources/openapi.json")]),
 
+        .target(name: "Verification", dependencies: [
+            "Images", "Pipelines", "Server",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: checkedSettings),
+
         .target(name: "ModelSynthesis", dependencies: ["Tensors", "SafeTensors", "Models"], swiftSettings: checkedSettings),
 
         .executableTarget(name: "img2img", dependencies: [
             "Tensors", "SafeTensors", "Images", "Models", "Random", "Schedulers", "Tokenizers", "Pipelines", "Server",
-            "ModelSynthesis",
+            "ModelSynthesis", "Verification",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "KernelBenchmarks", dependencies: ["Tensors", "SafeTensors"], path: "Benchmarks/KernelBenchmarks",
@@ -105,7 +112,7 @@ let package = Package(
         .testTarget(name: "SafetyTests", dependencies: ["Safety", "Models", "Images", "Tensors", "SafeTensors",
                                                         "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Pipelines", "Images", "TestSupport",
+            "Server", "Pipelines", "Images", "TestSupport", "Verification",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Yams", package: "Yams"),
         ]),

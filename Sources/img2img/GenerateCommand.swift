@@ -17,18 +17,10 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "The prompt.") var prompt: String
     @Option(help: "A model folder or Hugging Face id (default: the bundled test model).") var model: String?
     @Option(help: "Model root for ids (default $MODEL_DIR, else ~/.lpData/models).") var modelDir: String?
-    @Option(help: "Negative prompt.") var negativePrompt: String = ""
-    @Option(help: "How much to transform the image, in [0, 1].") var strength: Double = 0.8
-    @Option(help: "Classifier-free guidance scale.") var guidanceScale: Double = 7.5
-    @Option(help: "Image guidance scale (InstructPix2Pix).") var imageGuidanceScale: Double = 1.5
-    @Option(help: "Denoising steps (< 1: the pipeline's default).") var steps: Int = 100
-    @Option(help: "Seed; image i uses seed + i (default: random in [0, 2³²−1], as the runner draws it).") var seed: Int128?
-    @Option(help: "Number of images.") var numImages: Int = 1
+    @OptionGroup(title: "Request") var requestOptions: RequestOptions
     @Option(help: "Generator to reproduce: cuda (the runner on a GPU) or cpu (torch CPU).") var rng: RandomSource = .cuda
     @Option(help: "Scheduler class name replacing the model's (e.g. EulerDiscreteScheduler).") var scheduler: String?
     @Option(help: "Text encoder layers to skip from the end (diffusers clip_skip).") var clipSkip: Int?
-    @Option(help: "LoRAs as the API's JSON, id (under the model root) or folder path → strength, e.g. '{\"org/style\": 0.8}'.")
-    var loras: String = ""
     @Option(help: "How LoRA updates apply: merged (into a copy of each adapted weight) or runtime.")
     var loraMode: LoRAApplication = .merged
     @Option(help: "SDXL-Lightning ids: runner (text-to-image, the image ignored, as the runner) or img2img.")
@@ -59,15 +51,8 @@ struct GenerateCommand: ParsableCommand {
         let input = try ImageDecoder.decode(Data(contentsOf: URL(fileURLWithPath: image)))
 
         var request = GenerationRequest(prompt: prompt)
-        request.negativePrompt = negativePrompt
-        request.strength = strength
-        request.guidanceScale = guidanceScale
-        request.imageGuidanceScale = imageGuidanceScale
-        request.numInferenceSteps = steps
-        request.numImagesPerPrompt = numImages
-        request.seed = seed
+        requestOptions.apply(to: &request)
         request.clipSkip = clipSkip
-        request.loras = loras
         let resolved = try service.resolve(request)
 
         var options = GenerationOptions()

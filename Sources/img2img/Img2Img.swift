@@ -12,7 +12,7 @@ struct Img2Img: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "img2img",
         abstract: "A CPU reference engine for Stable Diffusion image-to-image.",
-        subcommands: [GenerateCommand.self, ServeCommand.self, SafetyCheckCommand.self, CompareCommand.self,
+        subcommands: [GenerateCommand.self, ServeCommand.self, VerifyCommand.self, SafetyCheckCommand.self, CompareCommand.self,
                       TokenizeCommand.self, InspectCommand.self],
         groupedSubcommands: [
             CommandGroup(name: "Developer tools", subcommands: [BenchCommand.self, BenchLoRACommand.self,
