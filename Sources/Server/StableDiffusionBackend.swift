@@ -1,7 +1,8 @@
 // The server's backend over `ImageToImageService` (the pipeline plus its safety checker): the same call
 // `img2img generate` makes, so a response image is byte-identical to the CLI's PNG for the same parameters and
-// generator, with the step callback wired to cancellation. Safety-checker failures are reported apart from the
-// model's, because the runner answers them differently (500 instead of 400).
+// generator, with the step callback wired to cancellation and, for a watched request, to its watcher (steps,
+// previews, trace). Safety-checker failures are reported apart from the model's, because the runner answers them
+// differently (500 instead of 400).
 
 import Foundation
 import Images
@@ -47,13 +48,17 @@ public final class StableDiffusionBackend: ImageGenerationBackend, @unchecked Se
 
     /// Runs the pipeline and the safety checker as `img2img generate` does. Once `shouldContinue` says false
     /// the kernels stop within one work item and the run throws `CancellationError` (or `PipelineError.cancelled`
-    /// between denoising steps).
-    public func generate(image: RGBImage, request: PipelineRequest,
+    /// between denoising steps). A `watcher` hears every step, and gets the run's trace at the end.
+    public func generate(image: RGBImage, request: PipelineRequest, watcher: (any GenerationWatcher)?,
                          shouldContinue: @escaping @Sendable () -> Bool) throws -> [GeneratedImage] {
         let cancellation = WorkCancellation(whileTrue: shouldContinue)
         var options = GenerationOptions()
         options.rng = rng
-        options.onStep = { _, _ in !cancellation.isRequested }
+        options.onStep = { image, step in
+            watcher?.stepFinished(image: image, index: step.index, count: step.count, timestep: step.timestep)
+            return !cancellation.isRequested
+        }
+        if watcher != nil { options.trace = PipelineTrace() }
         return try cancellation.bind {
             let images: [GeneratedImage]
             do {
@@ -62,6 +67,7 @@ public final class StableDiffusionBackend: ImageGenerationBackend, @unchecked Se
                 throw AfterGenerationFailure(underlying: error)
             }
             try WorkCancellation.checkpoint()  // the safety checker's kernels may have stopped early
+            if let trace = options.trace { watcher?.traced(trace.entries) }
             return images
         }
     }
