@@ -343,7 +343,7 @@ def run(browser, base, workdir):
     check(result["error"] == "", f"the run showed an error: {result['error']!r}")
     check("strength 0.5 × 20 steps → 10 steps" in result["accounting"], f"no step accounting: {result['accounting']!r}")
     check(result["done"] and result["done"] == result["total"], f"the progress did not reach the end: {result}")
-    check(re.search(r"step \d+/\d+", result["progress"]), f"no step count in the progress: {result['progress']!r}")
+    check(re.search(r"(step|UNet call) \d+/\d+", result["progress"]), f"no step count in the progress: {result['progress']!r}")
     step(f"progress {result['done']}/{result['total']}: {result['progress']!r}; {result['accounting']!r}")
     check(result["previews"] >= 1 and result["preview"] == "data:image/png;base64", f"no step preview shown: {result}")
     step(f"{result['previews']} step previews shown")

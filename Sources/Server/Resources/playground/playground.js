@@ -16,7 +16,7 @@ const state = {
   image: null,         // the File to upload
   inputURL: null,      // object URL of that file
   running: null,       // AbortController of the request in flight
-  runs: 0,
+  runs: 0,             // requests that returned images
   results: [],         // every image made in this page: {label, url, seed, nsfw}
 };
 
@@ -197,7 +197,6 @@ async function submit() {
   if (state.running) return;
   const controller = new AbortController();
   state.running = controller;
-  const run = ++state.runs;
   const id = jobID();
   resetView();
   setBusy(true);
@@ -210,7 +209,7 @@ async function submit() {
     const text = await response.text();
     let body;
     try { body = JSON.parse(text); } catch { body = text; }
-    if (response.ok) showResults(run, body.images);
+    if (response.ok) showResults(++state.runs, body.images);
     else showServerError(response.status, body);
     // The events end with the request; the trace comes just before. Wait briefly for them, not forever.
     await Promise.race([watch, delay(5000)]);
@@ -321,7 +320,9 @@ function showStep(step, plan) {
   bar.dataset.done = done;
   bar.dataset.total = total;
   const left = done < total ? ` · about ${formatSeconds(step.elapsed / done * (total - done))} left` : "";
-  $("progress-text").textContent = `step ${step.index + 1}/${step.count}`
+  // Schedulers that call the UNet more often than they step (PNDM's warm-up, Heun) count UNet calls.
+  const unit = plan && plan.steps_run !== step.count ? "UNet call" : "step";
+  $("progress-text").textContent = `${unit} ${step.index + 1}/${step.count}`
     + (images > 1 ? ` of image ${step.image + 1}/${images}` : "")
     + ` · timestep ${formatTimestep(step.timestep)} · ${formatSeconds(step.elapsed)}${left}`;
 }
