@@ -1,8 +1,8 @@
 // diffusers' denoising loop, `for i, t in enumerate(timesteps)`: the pipeline's body gives the guided
 // prediction for the latents at t, the scheduler steps. The loop owns what happens around that math — the
 // UNet's stage (LoRA patches bound, weights released when the loop ends), the dumps of each step's UNet input,
-// prediction and latents, progress and cancellation — so a pipeline's body is only expand → scale → UNet →
-// guidance.
+// prediction and latents, progress, previews of the predicted clean latents, and cancellation — so a
+// pipeline's body is only expand → scale → UNet → guidance.
 
 import Models
 import Random
@@ -16,6 +16,10 @@ public struct DenoisingStep {
     public let timestep: Float
     /// The latents after the scheduler's step.
     public let latents: Tensor
+    /// x̂₀, the clean latents the scheduler predicted at this step (`pred_original_sample`, see
+    /// `Scheduler.predictedOriginalSample`), scaled as the UNet sees latents. Read only when the run makes
+    /// previews (`GenerationOptions.previews`); nil otherwise, so a run without them pays nothing.
+    public let predictedOriginalSample: Tensor?
 }
 
 /// The UNet as a loop body calls it: `unet(latent_model_input, t, conditioning)`.
@@ -43,7 +47,9 @@ struct DenoisingLoop {
                 hooks.record("step\(index).noise_pred", prediction)
                 latents = try scheduler.step(modelOutput: prediction, timestep: t, sample: latents, generator: generator)
                 hooks.record("step\(index).latents", latents)
-                try hooks.finished(DenoisingStep(index: index, count: timesteps.count, timestep: t, latents: latents))
+                let original = hooks.makesPreviews ? scheduler.predictedOriginalSample : nil
+                try hooks.finished(DenoisingStep(index: index, count: timesteps.count, timestep: t, latents: latents,
+                                                 predictedOriginalSample: original))
             }
             return latents
         }

@@ -1,5 +1,6 @@
 // How to run a request: choices of the deployment or the command line, not of the API's caller.
 
+import Images
 import Random
 import Schedulers
 
@@ -17,6 +18,14 @@ public struct GenerationOptions {
     public var trace: PipelineTrace?
     /// Called after every denoising step of image `image`; return false to cancel.
     public var onStep: ((_ image: Int, _ step: DenoisingStep) -> Bool)?
+    /// Which preview of each step's predicted clean latents (`DenoisingStep.predictedOriginalSample`) to make for
+    /// `onPreview`; nil: none (nothing runs). `.tinyAutoencoder` needs a `taesd` / `taesdxl` folder under the model
+    /// root, else the run fails with `PipelineError.previewUnavailable` before any work.
+    public var previews: PreviewKind?
+    /// Called after every denoising step of image `image` (after `onStep`) with that step's preview, when
+    /// `previews` is set: latent-sized (1/8 of the image's sides) for `.projection`, image-sized for
+    /// `.tinyAutoencoder`.
+    public var onPreview: ((_ image: Int, _ step: DenoisingStep, _ preview: RGBImage) -> Void)?
 
     public init() {}
 }

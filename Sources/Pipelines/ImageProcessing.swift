@@ -34,7 +34,10 @@ public struct VaeImageProcessor: Sendable {
     }
 
     /// Each image of a `[B, 3, H, W]` tensor in about [−1, 1] as RGB8.
-    public func postprocess(_ images: Tensor) throws -> [RGBImage] {
+    public func postprocess(_ images: Tensor) throws -> [RGBImage] { try Self.rgb8(images) }
+
+    /// `postprocess` of any `[B, 3, H, W]` tensor in about [−1, 1] (the previews' too).
+    static func rgb8(_ images: Tensor) throws -> [RGBImage] {
         let (batch, height, width) = (images.shape[0], images.shape[2], images.shape[3])
         let plane = width * height
         let values = images.scalars

@@ -18,6 +18,9 @@ public protocol ImageToImagePipeline: AnyObject {
     func plan(_ request: PipelineRequest, imageWidth: Int, imageHeight: Int) throws -> DenoisingPlan
     /// The model's nominal FLOPs by image size (a fraction of a second of dry runs: call once, at load).
     func measureWork() -> WorkEstimate
+    /// The previews of the model's latents (`GenerationOptions.previews`); `decoder(_:)` readies one ahead of a
+    /// run (the projection's fit, the tiny autoencoder's load) and says early when one is unavailable.
+    var previews: LatentPreviews { get }
 }
 
 /// Loads the pipeline a model folder holds.
@@ -44,7 +47,8 @@ public enum PipelineLoader {
         let index = try ModelIndex(folder: location.folder)
         if stableDiffusionXLClasses.contains(index.className) {
             let components = try StableDiffusionXLComponents(index: index, modelID: modelID, unetFile: location.unetFile,
-                                                             loraLibrary: loraLibrary, loraApplication: loraApplication)
+                                                             loraLibrary: loraLibrary, loraApplication: loraApplication,
+                                                             modelRoot: location.modelRoot)
             return SDXLLightning(modelID: modelID) != nil && lightningMode == .runner
                 ? StableDiffusionXLPipeline(components: components)
                 : StableDiffusionXLImg2ImgPipeline(components: components)
@@ -57,7 +61,7 @@ public enum PipelineLoader {
             throw PipelineError.unsupportedModel("model_index.json names \(index.className); supported: \(supported)")
         }
         let components = try StableDiffusionComponents(index: index, modelID: modelID, loraLibrary: loraLibrary,
-                                                       loraApplication: loraApplication)
+                                                       loraApplication: loraApplication, modelRoot: location.modelRoot)
         let (unetChannels, latentChannels) = (components.unet.config.inChannels, components.vae.config.latentChannels)
         switch unetChannels {
         case latentChannels: return StableDiffusionImg2ImgPipeline(components: components)

@@ -1,6 +1,6 @@
 // What a generation does besides its arithmetic, kept out of the algorithm's lines: tensor dumps (named by
 // stage, with an `image<i>.` prefix when a request makes several images), the step callback (progress and
-// cancellation), the trace of each stage, each stage's model released from memory when the stage ends, the
+// cancellation), each step's preview, the trace of each stage, each stage's model released from memory when the stage ends, the
 // request's LoRA patches bound while their model runs, and a cancellation checkpoint after each stage.
 
 import Models
@@ -13,11 +13,17 @@ final class RunHooks {
     let loras: LoRABinding
     /// The image being made (0-based).
     private(set) var image = 0
+    /// Makes each step's preview when the run asked for previews (and takes them).
+    private let previewDecoder: PreviewDecoder?
 
-    init(options: GenerationOptions, loras: LoRABinding) {
+    init(options: GenerationOptions, loras: LoRABinding, previewDecoder: PreviewDecoder? = nil) {
         self.options = options
         self.loras = loras
+        self.previewDecoder = options.onPreview == nil ? nil : previewDecoder
     }
+
+    /// Whether each step's predicted clean latents are wanted (for its preview).
+    var makesPreviews: Bool { previewDecoder != nil }
 
     /// Records `tensor` under `name` when the run is dumped.
     func record(_ name: String, _ tensor: @autoclosure () -> Tensor) {
@@ -65,8 +71,12 @@ final class RunHooks {
         try traced(name(), shape: \.shape, body)
     }
 
-    /// Reports a finished denoising step; throws `PipelineError.cancelled` when the step callback says stop.
+    /// Reports a finished denoising step, then its preview; throws `PipelineError.cancelled` when the step
+    /// callback says stop.
     func finished(_ step: DenoisingStep) throws {
         if let onStep = options.onStep, !onStep(image, step) { throw PipelineError.cancelled }
+        if let previewDecoder, let onPreview = options.onPreview, let original = step.predictedOriginalSample {
+            onPreview(image, step, try previewDecoder.preview(original))
+        }
     }
 }

@@ -51,10 +51,13 @@ public enum LightningMode: String, Sendable, CaseIterable {
 public struct ModelLocation: Sendable, Equatable {
     public let folder: URL
     public let unetFile: URL?
+    /// The model root it was found from, where optional companions (the previews' tiny autoencoder) are looked for.
+    public let modelRoot: URL?
 
-    public init(folder: URL, unetFile: URL? = nil) {
+    public init(folder: URL, unetFile: URL? = nil, modelRoot: URL? = nil) {
         self.folder = folder
         self.unetFile = unetFile
+        self.modelRoot = modelRoot
     }
 }
 
@@ -62,12 +65,14 @@ extension ModelStore {
     /// The files of model `reference`: an SDXL-Lightning id as the runner assembles it from the base and the
     /// Lightning repository under the root, anything else as `resolve` finds it.
     public func locate(_ reference: String) throws -> ModelLocation {
-        guard let lightning = SDXLLightning(modelID: reference) else { return ModelLocation(folder: try resolve(reference)) }
+        guard let lightning = SDXLLightning(modelID: reference) else {
+            return ModelLocation(folder: try resolve(reference), modelRoot: root)
+        }
         let base = try resolveID(SDXLLightning.baseModel)
         let unet = try resolveID(SDXLLightning.repository).appendingPathComponent(lightning.unetFileName)
         guard FileManager.default.fileExists(atPath: unet.path) else {
             throw ModelStoreError.notFound(id: "\(SDXLLightning.repository)/\(lightning.unetFileName)", searched: [unet.path])
         }
-        return ModelLocation(folder: base, unetFile: unet)
+        return ModelLocation(folder: base, unetFile: unet, modelRoot: root)
     }
 }

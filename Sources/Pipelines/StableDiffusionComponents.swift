@@ -22,11 +22,13 @@ public final class StableDiffusionComponents {
     public let loraLibrary: LoRALibrary
     /// How LoRA updates are applied (see `LoRAApplication`).
     public let loraApplication: LoRAApplication
+    /// The previews of its latents (the tiny autoencoder is TAESD, looked for under `modelRoot`).
+    public let previews: LatentPreviews
 
     /// Loads each component from its folder; LoRA ids resolve through `loraLibrary`, their updates applied as
-    /// `loraApplication` says.
+    /// `loraApplication` says; the previews' tiny autoencoder is looked for under `modelRoot`.
     public init(index: ModelIndex, modelID: String, loraLibrary: LoRALibrary = LoRALibrary(),
-                loraApplication: LoRAApplication = .merged) throws {
+                loraApplication: LoRAApplication = .merged, modelRoot: URL? = nil) throws {
         self.modelID = modelID
         self.index = index
         self.loraLibrary = loraLibrary
@@ -41,6 +43,7 @@ public final class StableDiffusionComponents {
         vae = try index.vae()
         schedulerConfig = try index.schedulerConfig()
         imageProcessor = VaeImageProcessor(for: vae)
+        previews = LatentPreviews(vae: vae, tinyAutoencoderName: "taesd", modelRoot: modelRoot)
         // Loading read the files' headers and widened what is not kept as F16: none of it is needed resident.
         models.forEach { $0.releaseResidentWeights() }
     }

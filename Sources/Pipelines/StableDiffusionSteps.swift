@@ -26,6 +26,8 @@ public protocol LatentDiffusionComponents: AnyObject {
     var loraLayers: [LoRAComponent: [String: [Int]]] { get }
     /// The checkpoint-backed models, in pipeline order.
     var models: [CheckpointBacked] { get }
+    /// The previews of this model's latents (its fitted projection, its tiny autoencoder when installed).
+    var previews: LatentPreviews { get }
 }
 
 extension LatentDiffusionComponents {
@@ -63,6 +65,8 @@ extension StableDiffusionSteps where Components == StableDiffusionComponents {
 }
 
 extension StableDiffusionSteps {
+    public var previews: LatentPreviews { components.previews }
+
     /// `image_processor.preprocess`: the image as `[1, 3, H, W]` in [−1, 1], sides floored to multiples of 8.
     func preprocess(_ image: RGBImage, hooks: RunHooks) throws -> Tensor {
         let pixels = try components.imageProcessor.preprocess(image)
@@ -159,9 +163,12 @@ extension StableDiffusionSteps {
         }
     }
 
-    /// The hooks of one run: the options plus the request's LoRA patches.
+    /// The hooks of one run: the options, the request's LoRA patches, and the preview decoder the options ask
+    /// for (the model's projection is fitted on its first use).
     func makeHooks(_ request: PipelineRequest, options: GenerationOptions) throws -> RunHooks {
-        RunHooks(options: options, loras: try components.loraBinding(for: request.loras))
+        let previewDecoder = try options.previews.map { try components.previews.decoder($0) }
+        return RunHooks(options: options, loras: try components.loraBinding(for: request.loras),
+                        previewDecoder: previewDecoder)
     }
 }
 

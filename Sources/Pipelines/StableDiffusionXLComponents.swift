@@ -33,13 +33,16 @@ public final class StableDiffusionXLComponents: LatentDiffusionComponents {
     public let loraLibrary: LoRALibrary
     /// How LoRA updates are applied (see `LoRAApplication`).
     public let loraApplication: LoRAApplication
+    /// The previews of its latents (the tiny autoencoder is TAESDXL, looked for under `modelRoot`).
+    public let previews: LatentPreviews
 
     /// Loads each component the folder lists — the UNet's weights from `unetFile` when given (the runner's
     /// SDXL-Lightning: the base's UNet config, the Lightning UNet's weights, and its scheduler swap for a
     /// Lightning `modelID`); LoRA ids resolve through
-    /// `loraLibrary`, their updates applied as `loraApplication` says.
+    /// `loraLibrary`, their updates applied as `loraApplication` says; the previews' tiny autoencoder is looked for
+    /// under `modelRoot`.
     public init(index: ModelIndex, modelID: String, unetFile: URL? = nil, loraLibrary: LoRALibrary = LoRALibrary(),
-                loraApplication: LoRAApplication = .merged) throws {
+                loraApplication: LoRAApplication = .merged, modelRoot: URL? = nil) throws {
         self.modelID = modelID
         self.index = index
         self.loraLibrary = loraLibrary
@@ -54,6 +57,7 @@ public final class StableDiffusionXLComponents: LatentDiffusionComponents {
         let scheduler = try index.schedulerConfig()
         schedulerConfig = SDXLLightning(modelID: modelID) == nil ? scheduler : SDXLLightning.scheduler(from: scheduler)
         imageProcessor = VaeImageProcessor(for: vae)
+        previews = LatentPreviews(vae: vae, tinyAutoencoderName: "taesdxl", modelRoot: modelRoot)
         requiresAestheticsScore = index.flags["requires_aesthetics_score"] ?? false
         forceZerosForEmptyPrompt = index.flags["force_zeros_for_empty_prompt"] ?? true
         guard unet.config.additionEmbedType == "text_time" else {

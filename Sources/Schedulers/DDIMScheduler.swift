@@ -19,6 +19,8 @@ public final class DDIMScheduler: Scheduler {
     public var useClippedModelOutput = false
     /// The training noise schedule.
     public let schedule: NoiseSchedule
+    /// x̂₀ of the last `step` (`pred_original_sample`).
+    public private(set) var predictedOriginalSample: Tensor?
 
     let numTrainTimesteps: Int
     let spacing: TimestepSpacing
@@ -75,6 +77,7 @@ public final class DDIMScheduler: Scheduler {
         var predictedEpsilon = predictionType.noise(modelOutput: modelOutput, sample: sample,
                                                     alpha: sqrtAlpha, sigma: sqrtBeta)
         predictedOriginal = limitedOriginalSample(predictedOriginal, thresholding: thresholding, clipRange: clipRange)
+        predictedOriginalSample = predictedOriginal
 
         // _get_variance: (β̄_{t−1} / β̄_t) · (1 − ᾱ_t / ᾱ_{t−1})
         let variance = ((1 - alphaProdPrevious) / betaProd) * (1 - alphaProd / alphaProdPrevious)

@@ -22,6 +22,9 @@ public final class DDPMScheduler: Scheduler {
         case fixedSmall = "fixed_small", fixedSmallLog = "fixed_small_log", fixedLarge = "fixed_large"
     }
 
+    /// x̂₀ of the last `step` (`pred_original_sample`).
+    public private(set) var predictedOriginalSample: Tensor?
+
     let numTrainTimesteps: Int
     let spacing: TimestepSpacing
     let stepsOffset: Int
@@ -86,6 +89,7 @@ public final class DDPMScheduler: Scheduler {
             predictionType.originalSample(modelOutput: modelOutput, sample: sample, alpha: alphaProd.squareRoot(),
                                           sigma: betaProd.squareRoot()),
             thresholding: thresholding, clipRange: clipRange)
+        predictedOriginalSample = predictedOriginal
         let originalCoefficient = alphaProdPrevious.squareRoot() * currentBeta / betaProd
         let sampleCoefficient = currentAlpha.squareRoot() * betaProdPrevious / betaProd
         var previous = predictedOriginal * originalCoefficient + sample * sampleCoefficient

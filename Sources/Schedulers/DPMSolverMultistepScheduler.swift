@@ -51,6 +51,12 @@ public final class DPMSolverMultistepScheduler: Scheduler {
     let roundsRampTimesteps: Bool
     private var sigmaSchedule: SigmaSchedule
     private var history: ModelOutputHistory
+    /// x̂₀ of the last step: the converted output itself for DPM-Solver++, from the converted ε otherwise.
+    private var lastOriginal: StepOriginalSample?
+
+    /// x̂₀ of the last `step`: DPM-Solver++'s converted model output (`model_outputs[-1]`); for DPM-Solver,
+    /// computed when read from its converted ε.
+    public var predictedOriginalSample: Tensor? { lastOriginal?.value }
 
     /// Builds the scheduler, applying this class's defaults to absent fields; unsupported values throw.
     public init(config: SchedulerConfig) throws {
@@ -127,6 +133,8 @@ public final class DPMSolverMultistepScheduler: Scheduler {
 
         let converted = convertModelOutput(modelOutput, sample: sample, sigma: sigmas[stepIndex])
         history.append(converted)
+        lastOriginal = originalSample(converted, sample: sample, sigma: sigmas[stepIndex],
+                                      isData: algorithm.predictsData)
 
         var noise: Tensor?
         if algorithm.isStochastic {

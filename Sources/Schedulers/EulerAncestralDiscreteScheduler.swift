@@ -20,6 +20,9 @@ public final class EulerAncestralDiscreteScheduler: Scheduler {
     /// The standard deviation of the initial noise: σ_max, or √(σ_max² + 1) for `leading` spacing.
     public var initNoiseSigma: Float { sigmaSchedule.initNoiseSigma }
 
+    /// x̂₀ of the last `step` (`pred_original_sample`).
+    public private(set) var predictedOriginalSample: Tensor?
+
     let predictionType: PredictionType
     private var sigmaSchedule: SigmaSchedule
 
@@ -51,6 +54,7 @@ public final class EulerAncestralDiscreteScheduler: Scheduler {
         guard let generator else { throw SchedulerError.missingGenerator(scheduler: name) }
         let sigma = sigmas[stepIndex]
         let predictedOriginal = predictionType.originalSample(modelOutput: modelOutput, sample: sample, sigma: sigma)
+        predictedOriginalSample = predictedOriginal
         let sigmaTo = sigmas[stepIndex + 1]
         let sigmaUp = ((sigmaTo * sigmaTo) * (sigma * sigma - sigmaTo * sigmaTo) / (sigma * sigma)).squareRoot()
         let sigmaDown = (sigmaTo * sigmaTo - sigmaUp * sigmaUp).squareRoot()

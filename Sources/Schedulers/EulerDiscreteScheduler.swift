@@ -34,6 +34,9 @@ public final class EulerDiscreteScheduler: Scheduler {
     /// `timestep_type`: training-timestep values, or 0.25·log σ (continuous, v-prediction only).
     public enum TimestepType: String, CaseIterable, Sendable { case discrete, continuous }
 
+    /// x̂₀ of the last `step` (`pred_original_sample`).
+    public private(set) var predictedOriginalSample: Tensor?
+
     let predictionType: PredictionType
     let interpolation: Interpolation
     let timestepType: TimestepType
@@ -92,6 +95,7 @@ public final class EulerDiscreteScheduler: Scheduler {
         // diffusers takes ε at σ̂ but v at σ.
         let predictedOriginal = predictionType.originalSample(modelOutput: modelOutput, sample: sample,
                                                               sigma: predictionType == .epsilon ? sigmaHat : sigma)
+        predictedOriginalSample = predictedOriginal
         let derivative = (sample - predictedOriginal).mapped { $0 / sigmaHat }
         let dt = sigmas[stepIndex + 1] - sigmaHat
         sigmaSchedule.advance()

@@ -21,6 +21,9 @@ public final class HeunDiscreteScheduler: Scheduler {
     /// The standard deviation of the initial noise: σ_max, or √(σ_max² + 1) for `leading` spacing.
     public var initNoiseSigma: Float { sigmaSchedule.initNoiseSigma }
 
+    /// x̂₀ of the last `step` (`pred_original_sample`).
+    public private(set) var predictedOriginalSample: Tensor?
+
     let predictionType: PredictionType
     let clipRange: Float?
     private var sigmaSchedule: SigmaSchedule
@@ -74,6 +77,7 @@ public final class HeunDiscreteScheduler: Scheduler {
         let predictedOriginal = limitedOriginalSample(
             predictionType.originalSample(modelOutput: modelOutput, sample: sample, sigma: sigmaInput),
             thresholding: nil, clipRange: clipRange)
+        predictedOriginalSample = predictedOriginal
         sigmaSchedule.advance()
         if let predictor = pending {
             let corrector = (sample - predictedOriginal).mapped { $0 / sigmaNext }

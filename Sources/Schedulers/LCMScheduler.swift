@@ -20,6 +20,8 @@ public final class LCMScheduler: Scheduler {
     public var beginIndex: Int? { index.begin }
     /// The denoised sample of the last `step` (`LCMSchedulerOutput.denoised`).
     public private(set) var denoised: Tensor?
+    /// x̂₀ of the last `step`: LCM's `denoised` (the consistency model's boundary-conditioned prediction).
+    public var predictedOriginalSample: Tensor? { denoised }
 
     let originalInferenceSteps: Int
     let predictionType: PredictionType

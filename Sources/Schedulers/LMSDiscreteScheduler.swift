@@ -25,6 +25,9 @@ public final class LMSDiscreteScheduler: Scheduler {
     /// `order` of `step`: how many past derivatives the multistep update combines (diffusers' default 4).
     public var multistepOrder = 4
 
+    /// x̂₀ of the last `step` (`pred_original_sample`).
+    public private(set) var predictedOriginalSample: Tensor?
+
     let predictionType: PredictionType
     private var sigmaSchedule: SigmaSchedule
     /// `derivatives`: the most recent first-order derivatives, oldest first.
@@ -61,6 +64,7 @@ public final class LMSDiscreteScheduler: Scheduler {
         let stepIndex = try sigmaSchedule.stepIndex(for: timestep, scheduler: name)
         let sigma = sigmas[stepIndex]
         let predictedOriginal = predictionType.originalSample(modelOutput: modelOutput, sample: sample, sigma: sigma)
+        predictedOriginalSample = predictedOriginal
         derivatives.append((sample - predictedOriginal).mapped { $0 / sigma })
         if derivatives.count > multistepOrder { derivatives.removeFirst() }
         // Like diffusers, the coefficients use min(step + 1, order) σ's even when fewer derivatives are stored

@@ -36,6 +36,11 @@ public final class PNDMScheduler: Scheduler {
     private var runningModelOutput: Tensor?
     /// `cur_sample`: the sample a multi-call update starts from.
     private var currentSample: Tensor?
+    /// What x̂₀ of the last step is computed from (the update works on ε and never forms it).
+    private var lastOriginal: StepOriginalSample?
+
+    /// x̂₀ of the last `step`'s model output at its input sample and timestep (diffusers' PNDM returns none).
+    public var predictedOriginalSample: Tensor? { lastOriginal?.value }
 
     /// Builds the scheduler from a config, with `PNDMScheduler.__init__`'s defaults for absent fields.
     public init(config: SchedulerConfig) throws {
@@ -93,6 +98,9 @@ public final class PNDMScheduler: Scheduler {
         let name = PNDMScheduler.className
         guard numInferenceSteps != nil else { throw SchedulerError.timestepsNotSet(scheduler: name) }
         let t = try integerTimestep(timestep, scheduler: name)
+        let alphaProd = try schedule.alphaCumprod(at: t, scheduler: name)
+        lastOriginal = .onDemand(predictionType, modelOutput: modelOutput, sample: sample,
+                                 alpha: alphaProd.squareRoot(), sigma: (1 - alphaProd).squareRoot())
         if counter < prkTimesteps.count && !skipPRKSteps {
             return try stepRungeKutta(modelOutput: modelOutput, timestep: t, sample: sample)
         }

@@ -28,6 +28,11 @@ public protocol Scheduler: AnyObject {
     func step(modelOutput: Tensor, timestep: Float, sample: Tensor, generator: RandomGenerator?) throws -> Tensor
     /// `add_noise(original_samples, noise, timesteps)` for one timestep shared by the batch.
     func addNoise(original: Tensor, noise: Tensor, timestep: Float) -> Tensor
+    /// x̂₀ of the last `step` (nil before the first): the clean sample predicted from that step's model output,
+    /// as diffusers' `pred_original_sample` (LCM: `denoised`; DPM-Solver++ / UniPC: the converted model output).
+    /// PNDM, and DPM-Solver / UniPC on ε, never form it: it is computed when read, from the step's model output
+    /// at its input sample and noise level.
+    var predictedOriginalSample: Tensor? { get }
 }
 
 /// The `_class_name` values `makeScheduler` knows.

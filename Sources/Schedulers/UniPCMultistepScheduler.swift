@@ -40,6 +40,12 @@ public final class UniPCMultistepScheduler: Scheduler {
     let disableCorrector: Set<Int>
     private var sigmaSchedule: SigmaSchedule
     private var history: ModelOutputHistory
+    /// x̂₀ of the last step: the converted output itself with `predict_x0`, from the converted ε otherwise.
+    private var lastOriginal: StepOriginalSample?
+
+    /// x̂₀ of the last `step`: the converted model output (`model_outputs[-1]`) with `predict_x0`; otherwise
+    /// computed when read from the converted ε.
+    public var predictedOriginalSample: Tensor? { lastOriginal?.value }
     private var lastSample: Tensor?
     private var thisOrder = 1
 
@@ -102,6 +108,7 @@ public final class UniPCMultistepScheduler: Scheduler {
         let stepIndex = try sigmaSchedule.solverStepIndex(for: timestep, modelOutput: modelOutput, sample: sample,
                                                           scheduler: name)
         let converted = convertModelOutput(modelOutput, sample: sample, sigma: sigmas[stepIndex])
+        lastOriginal = originalSample(converted, sample: sample, sigma: sigmas[stepIndex], isData: predictX0)
         var current = sample
         if stepIndex > 0, !disableCorrector.contains(stepIndex - 1), let lastSample {
             current = try corrector(converted, lastSample: lastSample, thisSample: sample, order: thisOrder,

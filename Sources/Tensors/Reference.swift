@@ -16,6 +16,7 @@ public enum Reference {
         switch activation {
         case .silu, .swish: return x / (1 + exp(-x))
         case .quickGELU: return x / (1 + exp(-1.702 * x))
+        case .relu: return max(x, 0)
         case .gelu: return 0.5 * x * (1 + erf(x / 2.0.squareRoot()))
         case .geluTanh: return 0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
         }

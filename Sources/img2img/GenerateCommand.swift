@@ -1,5 +1,6 @@
 // `img2img generate`: one image-to-image request from the command line, with the API's parameters, the
-// runner's defaults, a progress bar, and optional tensor dumps for stage-by-stage comparison with diffusers.
+// runner's defaults, a progress bar, optional tensor dumps for stage-by-stage comparison with diffusers, and
+// optional previews of each step's predicted clean image.
 
 import ArgumentParser
 import Foundation
@@ -43,6 +44,10 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Print each stage's output shape, time, FLOPs and peak memory (text encoders, VAE, every UNet call).")
     var trace = false
     @Option(help: "Write the trace as JSON to FILE (implies --trace).") var traceJson: String?
+    @Option(help: "Write a preview of each step's predicted clean image to DIR: step-000.png, … in step order and contact-sheet.png (several images: DIR/image-<i>/).")
+    var previews: String?
+    @Option(help: "How previews are made: projection (the model's latent→RGB map fitted to its VAE; latent-sized) or taesd (the tiny autoencoder madebyollin/taesd or taesdxl under the model root; image-sized).")
+    var previewDecoder: PreviewKind = .projection
 
     func run() throws {
         let store = ModelStore(root: modelDir)
@@ -87,7 +92,14 @@ struct GenerateCommand: ParsableCommand {
         let pipelineTrace = trace || traceJson != nil ? PipelineTrace() : nil
         options.trace = pipelineTrace
         let bar = ProgressBar(label: "generating", quiet: quiet)
-        options.onStep = { _, step in bar.update(done: step.index + 1, total: step.count); return true }
+        let previewCost = PreviewCost()
+        options.onStep = { _, step in
+            previewCost.stepFinished()
+            bar.update(done: step.index + 1, total: step.count)
+            return true
+        }
+        let previewFolder = try previews.map { try preparePreviews(into: $0, request: resolved, pipeline: service.pipeline,
+                                                                  options: &options, cost: previewCost) }
 
         let images: [GeneratedImage]
         do {
@@ -102,6 +114,11 @@ struct GenerateCommand: ParsableCommand {
             try Data(generated.image.pngData()).write(to: URL(fileURLWithPath: path))
             print("\(path)  seed \(generated.seed)  nsfw \(generated.nsfw)")
         }
+        if let previewFolder {
+            let sheets = try previewFolder.finish()
+            print("\(previewFolder.url.path)  \(sheets.map(\.lastPathComponent).joined(separator: ", ")) and the steps' previews")
+            if !quiet { FileHandle.standardError.write(Data("\(previewCost.summary)\n".utf8)) }
+        }
         if let pipelineTrace {
             FileHandle.standardError.write(Data((pipelineTrace.table + "\n").utf8))
             if let traceJson { try pipelineTrace.json().write(to: URL(fileURLWithPath: traceJson)) }
@@ -112,6 +129,25 @@ struct GenerateCommand: ParsableCommand {
             try tensors.write(to: url)
             print("\(url.path)  \(tensors.entries.count) tensors")
         }
+    }
+
+    /// Sets `options` to write each step's preview into `directory`, with the decoder readied first (the
+    /// projection's fit or the tiny autoencoder's load, timed here so the run's figures are the steps' own).
+    private func preparePreviews(into directory: String, request: PipelineRequest, pipeline: any ImageToImagePipeline,
+                                 options: inout GenerationOptions, cost: PreviewCost) throws -> PreviewFolder {
+        let start = DispatchTime.now().uptimeNanoseconds
+        _ = try pipeline.previews.decoder(previewDecoder)
+        if !quiet {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let what = previewDecoder == .projection ? "latent projection fitted to the VAE" : "tiny autoencoder loaded"
+            FileHandle.standardError.write(Data(String(format: "previews: %@ in %.2f s\n", what, seconds).utf8))
+        }
+        let folder = try PreviewFolder(url: URL(fileURLWithPath: directory), imageCount: request.numImages)
+        options.previews = previewDecoder
+        options.onPreview = { image, step, preview in
+            cost.previewMade { folder.write(image: image, step: step.index, preview: preview) }
+        }
+        return folder
     }
 
     /// `out.png` → `out-3.png`.
@@ -126,3 +162,4 @@ extension RandomSource: ExpressibleByArgument {}
 extension Int128: @retroactive ExpressibleByArgument {}
 extension LoRAApplication: ExpressibleByArgument {}
 extension LightningMode: ExpressibleByArgument {}
+extension PreviewKind: ExpressibleByArgument {}

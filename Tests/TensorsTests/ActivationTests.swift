@@ -35,6 +35,14 @@ final class ActivationTests: XCTestCase {
         XCTAssertEqual(x.geglu().scalars, (halves[0] * halves[1].applying(.gelu)).scalars)
     }
 
+    func testReLUIsMaxOfZeroAndTheInput() throws {
+        // TAESD's activation: exact, so compared bit for bit with the reference (33 values: two SIMD16 chunks + 1).
+        let relu = try XCTUnwrap(Activation(configName: "relu"))
+        let values = (0..<33).map { Float($0 - 16) * 0.37 }
+        let expected = values.map { Float(Reference.activation(relu, Double($0))) }
+        XCTAssertEqual(Tensor(shape: [33], values: values).applying(relu).scalars, expected)
+    }
+
     func testUnknownActivationNameIsRejected() {
         XCTAssertNil(Activation(configName: "relu6"))
     }

@@ -18,3 +18,4 @@ extension CheckpointBacked {
 extension UNet2DConditionModel: CheckpointBacked {}
 extension AutoencoderKL: CheckpointBacked {}
 extension CLIPTextModel: CheckpointBacked {}
+extension AutoencoderTiny: CheckpointBacked {}
