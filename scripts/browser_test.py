@@ -190,11 +190,12 @@ class Browser:
         node = self.call("DOM.querySelector", nodeId=root, selector=selector)["nodeId"]
         self.call("DOM.setFileInputFiles", nodeId=node, files=[path])
 
-    def screenshot(self, path):
-        height = self.evaluate("Math.ceil(document.documentElement.scrollHeight)")
-        self.call("Emulation.setDeviceMetricsOverride", width=1280, height=min(height, 4000), deviceScaleFactor=1,
-                  mobile=False)
-        data = self.call("Page.captureScreenshot", format="png")["data"]
+    def screenshot(self, path, scale=1.0):
+        """The whole page (up to 4000 px high) as PNG, scaled by `scale`."""
+        height = min(self.evaluate("Math.ceil(document.documentElement.scrollHeight)"), 4000)
+        self.call("Emulation.setDeviceMetricsOverride", width=1280, height=height, deviceScaleFactor=1, mobile=False)
+        data = self.call("Page.captureScreenshot", format="png",
+                         clip={"x": 0, "y": 0, "width": 1280, "height": height, "scale": scale})["data"]
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         with open(path, "wb") as file:
             file.write(base64.b64decode(data))
@@ -345,7 +346,7 @@ def run(browser, base, workdir):
     check(result["done"] and result["done"] == result["total"], f"the progress did not reach the end: {result}")
     check(re.search(r"(step|UNet call) \d+/\d+", result["progress"]), f"no step count in the progress: {result['progress']!r}")
     step(f"progress {result['done']}/{result['total']}: {result['progress']!r}; {result['accounting']!r}")
-    check(result["previews"] >= 1 and result["preview"] == "data:image/png;base64", f"no step preview shown: {result}")
+    check(result["previews"] >= 1 and result["preview"] == "data:image/png;base64,", f"no step preview shown: {result}")
     step(f"{result['previews']} step previews shown")
     check(result["seeds"] == [f"seed {SEED}"] and result["width"], f"the result or its seed is missing: {result}")
     check(result["download"] == f"img2img-seed-{SEED}.png", f"no download link: {result}")
@@ -379,7 +380,7 @@ def main():
     parser.add_argument("--binary", required=True, help="the img2img executable")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     parser.add_argument("--artifacts", default=".build/browser-test", help="where the screenshot is saved")
-    parser.add_argument("--screenshot", help="also save the screenshot here (e.g. docs/playground.png)")
+    parser.add_argument("--screenshot", help="also save the screenshot here, at 60 %% scale (e.g. docs/playground.png)")
     arguments = parser.parse_args()
 
     started = time.time()
@@ -399,7 +400,7 @@ def main():
         browser.screenshot(shot)
         print(f"screenshot: {shot}")
         if arguments.screenshot:
-            shutil.copyfile(shot, arguments.screenshot)
+            browser.screenshot(arguments.screenshot, scale=0.6)
         if failed:
             print("server log (last lines):\n" + "".join(server.log[-20:]))
     finally:

@@ -19,11 +19,14 @@ public protocol ImageGenerationBackend: AnyObject, Sendable {
     func plan(_ request: PipelineRequest, imageWidth: Int, imageHeight: Int) throws -> DenoisingPlan?
     /// The loaded model's nominal FLOPs by image size (nil: unknown).
     var workEstimate: WorkEstimate? { get }
+    /// How a watched run's step previews are made (nil: it sends none).
+    var previewKind: PreviewKind? { get }
 }
 
 extension ImageGenerationBackend {
     public func plan(_ request: PipelineRequest, imageWidth: Int, imageHeight: Int) throws -> DenoisingPlan? { nil }
     public var workEstimate: WorkEstimate? { nil }
+    public var previewKind: PreviewKind? { nil }
 }
 
 /// A failure after the diffusion model ran (the safety checker, say), which the runner answers with a 500.

@@ -62,7 +62,8 @@ struct PlaygroundEndpoints: Sendable {
         let answer = PlaygroundConfig(
             modelID: configuration.modelID, version: configuration.version, health: model.healthStatus,
             authRequired: BearerToken(configuration.authToken) != nil,
-            model: { if case let .ready(backend) = model.current { return .init(backend.profile) } else { return nil } }(),
+            model: { if case let .ready(backend) = model.current { return .init(backend.profile, previews: backend.previewKind) }
+                     else { return nil } }(),
             limits: .init(maxUploadBytes: limits.maxUploadBytes, maxImagePixels: limits.maxImagePixels,
                           maxSteps: limits.maxSteps, maxImages: limits.maxImages,
                           maxPromptCharacters: limits.maxPromptCharacters, maxRequestTFLOPs: limits.maxRequestTeraFLOPs,
@@ -85,8 +86,11 @@ struct PlaygroundConfig: Encodable {
         let readsStrength: Bool
         let readsGuidance: Bool
         let readsImageGuidance: Bool
+        /// How step previews are made ("projection", "taesd"; nil: none are sent).
+        let previews: String?
 
-        init(_ profile: PipelineProfile) {
+        init(_ profile: PipelineProfile, previews: PreviewKind?) {
+            self.previews = previews?.rawValue
             defaultSteps = profile.defaultSteps
             readsImage = profile.usesImage
             readsStrength = profile.usesImage && profile.usesStrength
@@ -98,7 +102,17 @@ struct PlaygroundConfig: Encodable {
 
         enum CodingKeys: String, CodingKey {
             case defaultSteps = "default_steps", readsImage = "reads_image", readsStrength = "reads_strength"
-            case readsGuidance = "reads_guidance_scale", readsImageGuidance = "reads_image_guidance_scale"
+            case readsGuidance = "reads_guidance_scale", readsImageGuidance = "reads_image_guidance_scale", previews
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(defaultSteps, forKey: .defaultSteps)
+            try container.encode(readsImage, forKey: .readsImage)
+            try container.encode(readsStrength, forKey: .readsStrength)
+            try container.encode(readsGuidance, forKey: .readsGuidance)
+            try container.encode(readsImageGuidance, forKey: .readsImageGuidance)
+            try container.encode(previews, forKey: .previews)  // null, not absent, when none are sent
         }
     }
 

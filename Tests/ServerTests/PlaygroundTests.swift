@@ -5,6 +5,7 @@
 
 import AsyncHTTPClient
 import Foundation
+import Images
 import NIOCore
 import Pipelines
 import Server
@@ -88,6 +89,7 @@ final class PlaygroundTests: XCTestCase {
         XCTAssertEqual(model["default_steps"] as? Int, 50)
         XCTAssertEqual(model["reads_strength"] as? Bool, true)
         XCTAssertEqual(model["reads_image_guidance_scale"] as? Bool, false)
+        XCTAssertEqual(model["previews"] as? String, "projection")
         XCTAssertFalse(body.contains("secret"))
     }
 
@@ -106,6 +108,14 @@ final class PlaygroundTests: XCTestCase {
         let accepted = try await EventStream.read(from: server, id: newJobID(), token: "secret")
         XCTAssertEqual(accepted.status, 200)
         XCTAssertEqual(accepted.contentType, "text/event-stream; charset=utf-8")
+    }
+
+    func testABackendWithoutPreviewsSaysSo() async throws {
+        let (server, _) = try await startGated()
+        let (_, body) = try await server.get("/x/playground")
+        let config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        let model = try XCTUnwrap(config["model"] as? [String: Any])
+        XCTAssertTrue(model["previews"] is NSNull, body)
     }
 
     func testAnInvalidIDIsRefused() async throws {
@@ -158,6 +168,18 @@ final class PlaygroundTests: XCTestCase {
         XCTAssertEqual(Set(steps.map { $0["count"] as? Int }), [calls])
         let elapsed = steps.compactMap { $0["elapsed"] as? Double }
         XCTAssertEqual(elapsed, elapsed.sorted())
+
+        // One preview a step: the projection's, latent-sized (the 32×32 input has 4×4 latents), as a PNG data URL.
+        let previews = stream.all("preview")
+        XCTAssertEqual(previews.map { $0["index"] as? Int }, (0..<calls).map { $0 })
+        let prefix = "data:image/png;base64,"
+        for preview in previews {
+            let url = try XCTUnwrap(preview["url"] as? String)
+            XCTAssertTrue(url.hasPrefix(prefix), String(url.prefix(40)))
+            let png = try XCTUnwrap(Data(base64Encoded: String(url.dropFirst(prefix.count))))
+            let image = try ImageDecoder.decode([UInt8](png))
+            XCTAssertEqual([image.width, image.height], [4, 4])
+        }
 
         let trace = try XCTUnwrap(stream.first("trace")?["entries"] as? [[String: Any]])
         let stages = trace.compactMap { $0["stage"] as? String }

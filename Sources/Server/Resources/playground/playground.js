@@ -334,8 +334,9 @@ function showPreview(preview, plan) {
   image.onload = () => image.classList.toggle("small", image.naturalWidth < 256);
   $("preview-box").hidden = false;
   const images = plan?.images ?? 1;
+  const how = state.config.model?.previews === "taesd" ? "tiny autoencoder" : "latent projection";
   $("preview-caption").textContent = `predicted clean image after step ${preview.index + 1}`
-    + (images > 1 ? ` of image ${preview.image + 1}` : "");
+    + (images > 1 ? ` of image ${preview.image + 1}` : "") + ` (${how})`;
 }
 
 // ---- Results, side by side, trace ------------------------------------------------------------------------------
