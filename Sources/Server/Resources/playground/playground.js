@@ -462,6 +462,7 @@ function updateCompare() {
 }
 
 const pixelCache = new Map();
+let compareDrawing = 0;  // the latest drawCompare call: an older one still decoding leaves the canvases alone
 
 /** The RGBA pixels of a result at width × height. */
 async function pixels(url, width, height) {
@@ -483,11 +484,13 @@ async function drawCompare() {
   const a = state.results[Number($("compare-a").value)];
   const b = state.results[Number($("compare-b").value)];
   if (!a || !b) return;
+  const drawing = ++compareDrawing;
   const first = new Image();
   first.src = a.url;
   await first.decode();
   const width = first.naturalWidth, height = first.naturalHeight;  // B is scaled to A's size when they differ
   const [pa, pb] = await Promise.all([pixels(a.url, width, height), pixels(b.url, width, height)]);
+  if (drawing !== compareDrawing) return;
   const swipe = Math.round(Number($("compare-swipe").value) * width);
   const overlay = $("compare-overlay");
   Object.assign(overlay, { width, height });
