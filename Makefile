@@ -10,7 +10,7 @@ export OPENBLAS_CORETYPE := SKYLAKEX
 endif
 endif
 
-.PHONY: deps build test sanitize sanitize-address sanitize-thread load-test serve bench fixtures clean fuzz-build fuzz fuzz-smoke
+.PHONY: deps build test sanitize sanitize-address sanitize-thread load-test browser-test serve bench fixtures clean fuzz-build fuzz fuzz-smoke
 
 deps:
 	@scripts/install-system-deps.sh
@@ -51,8 +51,18 @@ load-test: deps
 	$(SWIFT) build -c $(CONFIG) --product img2img
 	python3 scripts/load_test.py --binary .build/$(CONFIG)/img2img $(LOAD_ARGS)
 
+# The playground page in headless Chromium (Debian's, installed here) against `img2img serve` on the bundled model:
+# upload, progress, previews, result, trace, compare, the 401 and 400 messages (scripts/browser_test.py). The
+# screenshot is left in .build/browser-test/ (CI artifact); BROWSER_ARGS="--screenshot docs/playground.png" also
+# copies it there.
+browser-test: deps
+	@scripts/install-system-deps.sh --browser
+	$(SWIFT) build -c $(CONFIG) --product img2img
+	python3 scripts/browser_test.py --binary .build/$(CONFIG)/img2img --artifacts .build/browser-test $(BROWSER_ARGS)
+
 # Serves the image-to-image API on 127.0.0.1:8000 with the bundled test model (weights/tiny-sd), unless
-# MODEL_ID / MODEL_DIR say otherwise; SERVE_ARGS adds options, e.g. SERVE_ARGS="--port 9000 --rng cpu".
+# MODEL_ID / MODEL_DIR say otherwise; SERVE_ARGS adds options, e.g. SERVE_ARGS="--port 9000 --rng cpu". The
+# playground page is at http://127.0.0.1:8000/.
 serve: deps
 	$(SWIFT) build -c $(CONFIG) --product img2img
 	.build/$(CONFIG)/img2img serve $(SERVE_ARGS)

@@ -2,6 +2,8 @@
 // check the bearer token (401) and the model id (400), this deployment's limits (400), decode the image, apply
 // the runner's rules (`RunnerContract`: seed, LoRA JSON, strength, with its messages), then queue one inference
 // (LoRAs load there, their errors answered as the runner's) and answer with PNG data URLs.
+// A request whose `X-Img2img-Job` header names a job the playground watches (`JobBoard`) also reports to it —
+// plan, queue, steps, previews, trace and the status it was answered with — without changing its answer.
 // Where the runner crashes (an upload that is not an image) we answer 400 with a message instead.
 
 import Foundation
@@ -15,6 +17,7 @@ struct ImageToImageEndpoint: Sendable {
     let token: BearerToken?
     let model: ModelState
     let queue: InferenceQueue
+    let board: JobBoard
 
     /// Answers one request. The body is read first (bounded: a body declared or sent beyond the limit is refused
     /// at once, and the connection's guard discards the rest); then the client's leaving cancels the work.
@@ -59,7 +62,6 @@ struct ImageToImageEndpoint: Sendable {
     }
 
     private func respond(to request: Request, body bytes: ByteBuffer, context: ServerRequestContext) async throws -> Response {
-        let limits = configuration.limits
         let form: ImageToImageForm
         do {
             form = try ImageToImageForm(SubmittedForm(body: bytes, contentType: request.headers[.contentType]))
@@ -67,6 +69,23 @@ struct ImageToImageEndpoint: Sendable {
             return RunnerResponses.validationFailed(error.issues)
         }
         if let token, !token.accepts(authorization: request.headers[.authorization]) { return RunnerResponses.unauthorized() }
+        guard let job = board.claim(request.headers[JobBoard.header]) else {
+            return try await respond(to: form, job: nil, context: context)
+        }
+        context.notes.set("job", "watched")
+        do {
+            let response = try await respond(to: form, job: job, context: context)
+            job.publish(.end(status: Int(response.status.code), message: nil))
+            return response
+        } catch {
+            job.publish(.end(status: nil, message: "The request ended without an answer (its client left, or the server failed: see its log)."))
+            throw error
+        }
+    }
+
+    /// Answers an authorized request's form, reporting to `job` when it is watched.
+    private func respond(to form: ImageToImageForm, job: JobChannel?, context: ServerRequestContext) async throws -> Response {
+        let limits = configuration.limits
         if !form.modelID.isEmpty, form.modelID != configuration.modelID {
             return RunnerResponses.error(.badRequest,
                                          "pipeline configured with \(configuration.modelID) but called with \(form.modelID).")
@@ -105,8 +124,11 @@ struct ImageToImageEndpoint: Sendable {
         // A schedule the pipeline refuses is answered by the run itself, as the runner answers it.
         if let plan = try? backend.plan(resolved, imageWidth: image.width, imageHeight: image.height) {
             let overrides = RunnerContract.overrides(generation, resolved: resolved, for: backend.profile)
-            context.notes.set("denoising", plan.accounting(after: overrides).debugDescription)
-            if let flops = backend.workEstimate?.flops(plan) {
+            let accounting = plan.accounting(after: overrides)
+            context.notes.set("denoising", accounting.debugDescription)
+            let flops = backend.workEstimate?.flops(plan)
+            job?.publish(.plan(.init(plan, accounting: accounting, flops: flops)))
+            if let flops {
                 context.notes.set("tflops", RequestLimits.tera(flops))
                 if let violation = limits.costViolation(plan, flops: flops) { return RunnerResponses.error(.badRequest, violation) }
             }
@@ -116,7 +138,7 @@ struct ImageToImageEndpoint: Sendable {
                 if let violation = limits.memoryViolation(plan, peaks: peaks) { return RunnerResponses.error(.badRequest, violation) }
             }
         }
-        return try await generate(image: image, request: resolved, backend: backend, context: context)
+        return try await generate(image: image, request: resolved, backend: backend, job: job, context: context)
     }
 
     /// Queues the inference and renders its outcome.
@@ -129,15 +151,18 @@ struct ImageToImageEndpoint: Sendable {
     }
 
     private func generate(image: RGBImage, request: PipelineRequest, backend: any ImageGenerationBackend,
-                          context: ServerRequestContext) async throws -> Response {
+                          job: JobChannel?, context: ServerRequestContext) async throws -> Response {
         let outcome: ([ResponseJSON], JobTiming)
         do {
             let timeout = configuration.limits.requestTimeout
+            let queued = ContinuousClock.now
+            job?.publish(.queued)
             outcome = try await queue.run { shouldContinue in
                 let deadline = ContinuousClock.now + timeout
+                job?.publish(.started(queueWait: (ContinuousClock.now - queued).seconds))
                 let images: [GeneratedImage]
                 do {
-                    images = try backend.generate(image: image, request: request) {
+                    images = try backend.generate(image: image, request: request, watcher: job) {
                         shouldContinue() && ContinuousClock.now < deadline
                     }
                 } catch {

@@ -19,6 +19,7 @@ public final class ImageToImageServer: Sendable {
     private let makeBackend: @Sendable () throws -> any ImageGenerationBackend
     private let model = ModelState()
     private let queue: InferenceQueue
+    private let board: JobBoard
     private let group = GroupHandle()
 
     /// `makeBackend` loads the model; it runs on a background thread once the server starts.
@@ -28,6 +29,7 @@ public final class ImageToImageServer: Sendable {
         self.logger = logger
         self.makeBackend = makeBackend
         queue = InferenceQueue(capacity: configuration.limits.queueCapacity)
+        board = JobBoard(policy: configuration.jobs)
     }
 
     /// Serves until a graceful shutdown (one of `shutdownSignals`, or `shutdownGracefully()`) or cancellation.
@@ -76,16 +78,25 @@ public final class ImageToImageServer: Sendable {
         await group.get()?.triggerGracefulShutdown()
     }
 
-    /// The routes, each also answering with a trailing slash as the runner's do.
+    /// The routes, each also answering with a trailing slash as the runner's do: the runner's, then the
+    /// playground's extensions (its page, configuration and job events).
     func makeRouter() -> Router<ServerRequestContext> {
         let info = InfoEndpoints(configuration: configuration, model: model)
-        let imageToImage = ImageToImageEndpoint(configuration: configuration, token: BearerToken(configuration.authToken),
-                                                model: model, queue: queue)
-        let getRoutes: [(String, @Sendable () -> Response)] = [
+        let token = BearerToken(configuration.authToken)
+        let imageToImage = ImageToImageEndpoint(configuration: configuration, token: token, model: model, queue: queue,
+                                                board: board)
+        let playground = PlaygroundEndpoints(configuration: configuration, model: model)
+        let events = JobEventsEndpoint(token: token, board: board)
+        var getRoutes: [(String, @Sendable () -> Response)] = [
             ("/health", { info.health() }), ("/version", { info.version() }),
             ("/hardware/info", { info.hardwareInfo() }), ("/hardware/stats", { info.hardwareStats() }),
             ("/openapi.json", OpenAPIDocument.answer(version: configuration.version)),
+            (PlaygroundEndpoints.configPath, { playground.config() }),
         ]
+        for asset in PlaygroundEndpoints.assets {
+            let answer = PlaygroundEndpoints.answer(asset)
+            getRoutes += asset.paths.map { ($0, answer) }
+        }
         var methods: [String: [HTTPRequest.Method]] = ["/image-to-image": [.post]]
         for (path, _) in getRoutes { methods[path] = [.get] }
 
@@ -94,6 +105,9 @@ public final class ImageToImageServer: Sendable {
         router.post("/image-to-image") { request, context in try await imageToImage.respond(to: request, context: context) }
         for (path, answer) in getRoutes {
             router.get(RouterPath(path)) { _, _ in answer() }
+        }
+        router.get("/x/jobs/:id/events") { request, context in
+            events.respond(to: request, id: try context.parameters.require("id"))
         }
         return router
     }

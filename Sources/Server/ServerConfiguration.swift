@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     public var limits = RequestLimits()
     /// Deadlines and bounds per connection.
     public var connections = ConnectionPolicy()
+    /// How many jobs the playground may watch, and for how long.
+    public var jobs = JobWatchPolicy()
 
     public init(modelID: String) {
         self.modelID = modelID

@@ -39,8 +39,11 @@ final class RequestNotes: @unchecked Sendable {
 
 extension Duration {
     /// Seconds with millisecond precision, e.g. "1.234s".
-    var secondsText: String {
+    var secondsText: String { String(format: "%.3fs", seconds) }
+
+    /// The duration in seconds.
+    var seconds: Double {
         let (seconds, attoseconds) = components
-        return String(format: "%.3fs", Double(seconds) + Double(attoseconds) / 1e18)
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -33,6 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
     var loraMode: LoRAApplication = .merged
     @Option(help: "SDXL-Lightning ids: runner (text-to-image, the image ignored, as the runner) or img2img.")
     var lightningMode: LightningMode = .runner
+    @Option(help: "How the playground's step previews are made: projection (the model's latent→RGB map fitted to its VAE; latent-sized) or taesd (the tiny autoencoder madebyollin/taesd or taesdxl under the model root; image-sized).")
+    var previewDecoder: PreviewKind = .projection
     @Option(help: "Largest image upload in bytes.") var maxUploadBytes = RequestLimits().maxUploadBytes
     @Option(help: "Largest input image in pixels (width × height).") var maxPixels = RequestLimits().maxImagePixels
     @Option(help: "Largest num_inference_steps.") var maxSteps = RequestLimits().maxSteps
@@ -108,9 +110,10 @@ struct ServeCommand: AsyncParsableCommand {
         let modelID = configuration.modelID
         let store = ModelStore(root: modelDir)
         let server = ImageToImageServer(configuration: configuration, logger: logger) {
-            [rng, safetyChecker, loraMode, lightningMode] in
+            [rng, safetyChecker, loraMode, lightningMode, previewDecoder] in
             try StableDiffusionBackend(location: location, modelID: modelID, rng: rng, safetyChecker: safetyChecker,
-                                       store: store, lightningMode: lightningMode, loraApplication: loraMode)
+                                       store: store, lightningMode: lightningMode, loraApplication: loraMode,
+                                       previews: previewDecoder)
         }
         try await server.run()
     }

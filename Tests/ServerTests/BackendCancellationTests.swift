@@ -18,13 +18,13 @@ final class BackendCancellationTests: XCTestCase {
         let image = try ImageDecoder.decode(ServerFixtures.inputPNG)
         // Count the polls of a whole run, then cancel at several points of it: early (text encoder), middle, late.
         let polls = Atomic<Int>(0)
-        let images = try backend.generate(image: image, request: request()) { polls.add(1, ordering: .relaxed); return true }
+        let images = try backend.generate(image: image, request: request(), watcher: nil) { polls.add(1, ordering: .relaxed); return true }
         XCTAssertEqual(images.count, 1)
         let total = polls.load(ordering: .relaxed)
         XCTAssertGreaterThan(total, 50, "too few polls to cancel within a stage")
         for stop in [1, total / 3, total / 2, total - 2] {
             let seen = Atomic<Int>(0)
-            XCTAssertThrowsError(try backend.generate(image: image, request: request()) {
+            XCTAssertThrowsError(try backend.generate(image: image, request: request(), watcher: nil) {
                 seen.add(1, ordering: .relaxed).newValue < stop
             }, "cancelled at poll \(stop)") { error in
                 XCTAssertTrue(error is CancellationError || error as? PipelineError == .cancelled, "\(error)")
@@ -35,7 +35,7 @@ final class BackendCancellationTests: XCTestCase {
     func testAWatchedRunThatIsNotCancelledGivesTheSameImages() throws {
         let backend = try ServerFixtures.bundledBackend()
         let image = try ImageDecoder.decode(ServerFixtures.inputPNG)
-        let watched = try backend.generate(image: image, request: request()) { true }
+        let watched = try backend.generate(image: image, request: request(), watcher: nil) { true }
         var options = GenerationOptions()
         options.rng = .cuda
         let pipeline = try PipelineLoader.load(folder: ServerFixtures.modelFolder, modelID: ServerFixtures.modelID)

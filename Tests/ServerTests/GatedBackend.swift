@@ -20,7 +20,7 @@ final class GatedBackend: ImageGenerationBackend, @unchecked Sendable {
     /// The request of the latest generation.
     var lastRequest: PipelineRequest? { condition.withLock { requests.last } }
 
-    func generate(image: RGBImage, request: PipelineRequest,
+    func generate(image: RGBImage, request: PipelineRequest, watcher: (any GenerationWatcher)?,
                   shouldContinue: @escaping @Sendable () -> Bool) throws -> [GeneratedImage] {
         condition.withLock { running += 1; startedCount += 1; requests.append(request); condition.broadcast() }
         defer { condition.withLock { running -= 1; condition.broadcast() } }

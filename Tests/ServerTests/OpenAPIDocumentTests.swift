@@ -1,7 +1,8 @@
 // The OpenAPI document we serve against the runner's: every route we implement (/image-to-image, /health, /version,
 // /hardware/info, /hardware/stats) must be described as the runner's openapi.yaml describes it — methods, parameters,
 // request body, response codes and their schemas, and every component schema those reach — except for the
-// differences listed here with their reasons. The served copy must carry the configured VERSION.
+// differences listed here with their reasons. Beyond them only the playground's extensions, each tagged and
+// marked `x-img2img-extension`. The served copy must carry the configured VERSION.
 
 import Foundation
 import Server
@@ -19,6 +20,9 @@ final class OpenAPIDocumentTests: XCTestCase {
 
     /// The routes this server implements, each described in both documents.
     static let routes = ["/image-to-image", "/health", "/version", "/hardware/info", "/hardware/stats"]
+    /// The playground's routes, which only our document describes.
+    static let extensionRoutes = ["/", "/ui", "/ui/playground.css", "/ui/playground.js", "/x/playground",
+                                  "/x/jobs/{id}/events"]
 
     /// The repository root (from this file's path).
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -80,9 +84,29 @@ final class OpenAPIDocumentTests: XCTestCase {
                                         at: "components.securitySchemes.HTTPBearer")
         XCTAssertEqual(differences.sorted(), Self.documentedDifferences.keys.sorted(),
                        "the differences from the runner's document are not the documented ones")
-        // Nothing beyond: no other route, no schema that no route reaches.
-        XCTAssertEqual((ours["paths"] as? [String: Any]).map { Set($0.keys) }, Set(Self.routes))
-        XCTAssertEqual((member(ours, "components", "schemas") as? [String: Any]).map { Set($0.keys) }, schemas)
+        // Nothing beyond but the extensions: no other route, no schema that no route reaches.
+        XCTAssertEqual((ours["paths"] as? [String: Any]).map { Set($0.keys) }, Set(Self.routes + Self.extensionRoutes))
+        let reachable = Self.referencedSchemas(from: (Self.routes + Self.extensionRoutes).map { member(ours, "paths", $0) },
+                                               in: ours)
+        XCTAssertEqual((member(ours, "components", "schemas") as? [String: Any]).map { Set($0.keys) }, reachable)
+    }
+
+    func testExtensionsAreTaggedAndMarkedAsSuch() throws {
+        let ours = try Self.bundledDocument()
+        let tags = (ours["tags"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+        XCTAssertEqual(tags, ["playground"])
+        for route in Self.extensionRoutes {
+            let operations = try XCTUnwrap(member(ours, "paths", route) as? [String: Any], route)
+            XCTAssertEqual(Set(operations.keys), ["get"], route)
+            XCTAssertEqual(member(operations, "get", "tags") as? [String], ["playground"], route)
+            XCTAssertEqual(member(operations, "get", "x-img2img-extension") as? Bool, true, route)
+        }
+        for route in Self.routes {
+            let operations = try XCTUnwrap(member(ours, "paths", route) as? [String: Any], route)
+            for (method, operation) in operations {
+                XCTAssertNil(member(operation, "x-img2img-extension"), "\(method) \(route) is the runner's")
+            }
+        }
     }
 
     func testServedDocumentCarriesTheConfiguredVersion() async throws {

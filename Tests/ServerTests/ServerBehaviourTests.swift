@@ -87,7 +87,7 @@ final class ServerBehaviourTests: XCTestCase {
         XCTAssertEqual(response.status.code, 200)
         let document = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
         let paths = (document?["paths"] as? [String: Any]).map { Set($0.keys) }
-        XCTAssertEqual(paths, ["/image-to-image", "/health", "/version", "/hardware/info", "/hardware/stats"])
+        XCTAssertEqual(paths, Set(OpenAPIDocumentTests.routes + OpenAPIDocumentTests.extensionRoutes))
     }
 
     func testUnknownPathIsFastAPIs404AndWrongMethodIs405() async throws {
