@@ -49,7 +49,7 @@ public struct Verifier {
             if denoising == nil, let plan = try? backend.plan(resolved, imageWidth: input.width, imageHeight: input.height) {
                 denoising = plan.accounting(after: RunnerContract.overrides(fields, resolved: resolved, for: backend.profile))
             }
-            guard let ours = try backend.generate(image: input, request: resolved, shouldContinue: { true }).first else {
+            guard let ours = try backend.generate(image: input, request: resolved, watcher: nil, shouldContinue: { true }).first else {
                 throw VerificationError.imageCount(expected: 1, received: 0)
             }
             return try verdict(index: index, runner: runnerImage, ours: ours.image)

@@ -279,10 +279,10 @@ private final class PerturbedBackend: ImageGenerationBackend, @unchecked Sendabl
 
     var profile: PipelineProfile { base.profile }
 
-    func generate(image: RGBImage, request: PipelineRequest,
+    func generate(image: RGBImage, request: PipelineRequest, watcher: (any GenerationWatcher)?,
                   shouldContinue: @escaping @Sendable () -> Bool) throws -> [GeneratedImage] {
         var changed = request
         perturb(&changed)
-        return try base.generate(image: image, request: changed, shouldContinue: shouldContinue)
+        return try base.generate(image: image, request: changed, watcher: watcher, shouldContinue: shouldContinue)
     }
 }
