@@ -41,6 +41,25 @@ final class ConnectionGuardTests: XCTestCase {
         assertRefused(outcome, status: 400, message: "Malformed HTTP request: invalid chunk size.")
     }
 
+    func testChunkSizePast64BitsIs400() async throws {
+        let server = try await start()
+        let outcome = await exchange(server, [.send(RawConnection.head(["Transfer-Encoding: chunked"])
+            + Array("10000000000000000\r\nabc".utf8))])
+        assertRefused(outcome, status: 400, message: "Malformed HTTP request: invalid chunk size.")
+    }
+
+    /// A chunk of 2⁶⁴ − 1 bytes is well-formed: the few bytes that follow are within every limit, and the stall after
+    /// them is a stalled upload, answered when the body idle timeout passes.
+    func testChunkOf2To64Minus1BytesThatStallsIs408() async throws {
+        let backend = GatedBackend()
+        let server = try await start(backend) { $0.connections.bodyIdleTimeout = .milliseconds(300) }
+        let outcome = await exchange(server, [.send(RawConnection.head(["Transfer-Encoding: chunked"])
+            + Array("FFFFFFFFFFFFFFFF\r\nabc".utf8))])
+        assertRefused(outcome, status: 408,
+                      message: "Request timeout: no byte of the request body arrived for 0.3 s (--body-idle-timeout).")
+        XCTAssertEqual(backend.startedCount, 0)
+    }
+
     func testMalformedChunkAfterSomeBodyIs400() async throws {
         let server = try await start()
         let outcome = await exchange(server, [.send(RawConnection.head(["Transfer-Encoding: chunked"])
