@@ -40,7 +40,7 @@ public final class MemoryEstimate: Sendable {
     /// Measures `unet` (dry runs at `referenceSide`², batch 1 and 2) and takes the models' weights from their
     /// checkpoints; `textEncoders` are the prompt stages' models.
     public init(unet: UNet2DConditionModel, vae: AutoencoderKL, textEncoders: [CheckpointBacked], imageScale: Int) {
-        let call = UNetCall(unet)
+        let call = UNetDryRun(unet)
         let one = Self.dryRunPeak { call(rows: 1, side: Self.referenceSide) }
         let two = Self.dryRunPeak { call(rows: 2, side: Self.referenceSide) }
         unetPerRow = two - one
@@ -83,29 +83,6 @@ public final class MemoryEstimate: Sendable {
     /// The peak tensor storage `body` allocates, run dry.
     static func dryRunPeak(_ body: () -> Void) -> Int {
         WorkCancellation { false }.bind { MemoryLedger().peakIncrease(body).bytes }
-    }
-
-    /// One UNet call on zero inputs of a given batch and latent size, with the conditioning its config asks for.
-    private struct UNetCall {
-        let unet: UNet2DConditionModel
-        let context: Int
-
-        init(_ unet: UNet2DConditionModel) {
-            self.unet = unet
-            let config = unet.config
-            context = (try? config.crossAttentionDim.values(blocks: config.blockOutChannels.count, field: ""))?.max() ?? 768
-        }
-
-        func callAsFunction(rows: Int, side: Int) {
-            let config = unet.config
-            let added: (Tensor?, Tensor?) = config.requiresAddedConditioning
-                ? (Tensor(zeros: [rows, (config.projectionClassEmbeddingsInputDim ?? 0) - (config.additionTimeEmbedDim ?? 0)]),
-                   Tensor(zeros: [rows, 1]))
-                : (nil, nil)
-            _ = unet(Tensor(zeros: [rows, config.inChannels, side, side]), timesteps: [Float](repeating: 999, count: rows),
-                     encoderHiddenStates: Tensor(zeros: [rows, 77, context]), addedTextEmbeds: added.0,
-                     addedTimeIDs: added.1)
-        }
     }
 
     /// The VAE's peak storage at a request's size, dry-run once per size.

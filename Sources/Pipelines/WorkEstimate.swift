@@ -49,18 +49,9 @@ public struct WorkEstimate: Sendable, Equatable {
         let sides = [8, 16, 24]
         let pixels = sides.map { Double($0 * $0) }
         func fit(_ stage: (Int) -> Void) -> Scaling { .fit(pixels, sides.map { side in dryRunFLOPs { stage(side) } }) }
-        let config = unet.config
-        let context = (try? config.crossAttentionDim.values(blocks: config.blockOutChannels.count, field: ""))?.max() ?? 768
-        let added: (Tensor?, Tensor?) = config.requiresAddedConditioning
-            ? (Tensor(zeros: [1, (config.projectionClassEmbeddingsInputDim ?? 0) - (config.additionTimeEmbedDim ?? 0)]),
-               Tensor(zeros: [1, 1]))
-            : (nil, nil)
+        let call = UNetDryRun(unet)
         return WorkEstimate(
-            unetRow: fit { side in
-                _ = unet(Tensor(zeros: [1, config.inChannels, side, side]), timesteps: [999],
-                         encoderHiddenStates: Tensor(zeros: [1, 77, context]), addedTextEmbeds: added.0,
-                         addedTimeIDs: added.1)
-            },
+            unetRow: fit { side in call(rows: 1, side: side) },
             vaeEncode: fit { side in _ = vae.encode(Tensor(zeros: [1, 3, side * imageScale, side * imageScale])) },
             vaeDecode: fit { side in _ = vae.decode(Tensor(zeros: [1, vae.config.latentChannels, side, side])) })
     }
