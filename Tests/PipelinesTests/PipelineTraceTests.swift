@@ -105,4 +105,35 @@ final class PipelineTraceTests: XCTestCase {
         _ = try service.run(image: image, request: service.resolve(request), options: options)
         XCTAssertFalse(untraced.entries.contains { $0.stage == "safety_checker" })
     }
+
+    /// SDXL (two text encoders, a text_time UNet) and InstructPix2Pix (three batch rows, an 8-channel UNet input)
+    /// trace the same way: every UNet call lists its blocks, with the batch rows and channels their configs give.
+    func testEveryFamilyTracesItsTextEncodersAndUNetBlocks() throws {
+        for (folder, rows, encoders) in [("sdxl_pipelines/models/sdxl", 2, ["text_encoder", "text_encoder_2"]),
+                                          ("pipelines/models/ip2p", 3, ["text_encoder"])] {
+            let url = Fixtures.url(folder)
+            let config = try XCTUnwrap(JSONSerialization.jsonObject(
+                with: Data(contentsOf: url.appendingPathComponent("unet/config.json"))) as? [String: Any])
+            let channels = try XCTUnwrap(config["block_out_channels"] as? [Int])
+            let pipeline = try PipelineLoader.load(folder: url, modelID: folder)
+            let request = PipelineRequest(prompt: "a red square", strength: 1, guidanceScale: 5, imageGuidanceScale: 1.5,
+                                          steps: 2, seed: 1)
+            var options = GenerationOptions()
+            let trace = PipelineTrace()
+            options.trace = trace
+            let image = try RGBImage(width: 64, height: 64, pixels: [UInt8](repeating: 100, count: 64 * 64 * 3))
+            _ = try pipeline.generate(image: image, request: request, options: options)
+            let plan = try pipeline.plan(request, imageWidth: 64, imageHeight: 64)
+            XCTAssertEqual(plan.rows, rows, folder)
+            let latents = [plan.latentHeight, plan.latentWidth]
+            XCTAssertEqual(Array(trace.entries.map(\.stage).prefix(encoders.count)), encoders, folder)
+            let unet = try XCTUnwrap(trace.entries.first { $0.stage == "unet step 0" }, folder)
+            let blocks = channels.count
+            XCTAssertEqual(unet.modules.map(\.module), (0..<blocks).map { "down_blocks.\($0)" } + ["mid_block"]
+                           + (0..<blocks).map { "up_blocks.\($0)" }, folder)
+            XCTAssertEqual(unet.modules.first?.inputShape, [rows, channels[0]] + latents, folder)
+            XCTAssertEqual(unet.modules.last?.measurement.outputShape, [rows, channels[0]] + latents, folder)
+            XCTAssertLessThanOrEqual(unet.modules.reduce(0) { $0 + $1.measurement.flops }, unet.flops * (1 + 1e-12), folder)
+        }
+    }
 }
