@@ -18,7 +18,6 @@
 
 import Foundation
 import Models
-import Synchronization
 import Tensors
 
 /// A model's peak memory by request, in bytes.
@@ -92,7 +91,7 @@ public final class MemoryEstimate: Sendable {
 
         nonisolated(unsafe) let vae: AutoencoderKL
         let imageScale: Int
-        private let peaks = Mutex<[Size: Int]>([:])
+        private let peaks = Locked<[Size: Int]>([:])
 
         init(vae: AutoencoderKL, imageScale: Int) {
             self.vae = vae

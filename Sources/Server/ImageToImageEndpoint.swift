@@ -133,7 +133,7 @@ struct ImageToImageEndpoint: Sendable {
                 if let violation = limits.costViolation(plan, flops: flops) { return RunnerResponses.error(.badRequest, violation) }
             }
             if let memory = backend.memoryEstimate {
-                let peaks = await Self.offThePool { memory.stagePeaks(plan) }
+                let peaks = await Self.onEstimatesQueue { memory.stagePeaks(plan) }
                 context.notes.set("peak_gb", RequestLimits.giga(Double(peaks[0].bytes)))
                 if let violation = limits.memoryViolation(plan, peaks: peaks) { return RunnerResponses.error(.badRequest, violation) }
             }
@@ -142,11 +142,14 @@ struct ImageToImageEndpoint: Sendable {
     }
 
     /// Queues the inference and renders its outcome.
-    /// `body`'s result, computed on a thread of its own: a dry run of the VAE at a new size takes up to seconds,
-    /// which would hold one of the few threads every request's handling shares.
-    private static func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    /// One estimate at a time, off the threads every request's handling shares: a dry run of the VAE at a new
+    /// size takes up to seconds, and many clients asking for new sizes at once must queue, not take every core.
+    private static let estimates = DispatchQueue(label: "img2img.request-estimates")
+
+    /// `body`'s result, computed on the estimates' queue.
+    private static func onEstimatesQueue<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: body()) }.start()
+            estimates.async { continuation.resume(returning: body()) }
         }
     }
 

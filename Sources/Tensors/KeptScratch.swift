@@ -3,7 +3,6 @@
 // at a fraction of memory speed (90 ms instead of 25 for a 1920 → 640 conv). Kept, their pages are faulted in
 // once per stage; the pipelines free them when a stage ends.
 
-import Synchronization
 
 /// A Float buffer lent to one call at a time and kept for the next (grown when a call needs more).
 public final class KeptScratch: Sendable {
@@ -12,7 +11,7 @@ public final class KeptScratch: Sendable {
         let capacity: Int
     }
 
-    private let kept = Mutex<Buffer?>(nil)
+    private let kept = Locked<Buffer?>(nil)
 
     /// The scratch of the Winograd weight transform.
     static let winogradWeights = KeptScratch()

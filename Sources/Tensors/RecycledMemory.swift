@@ -4,7 +4,6 @@
 // kernel's output — page-fault every 4 KB. Kept, a buffer's pages stay mapped for the next tensor. What is kept
 // idle is bounded, and the pipelines let it all go when a stage ends.
 
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -29,7 +28,7 @@ public enum RecycledMemory {
         var bytes = 0
     }
 
-    private static let idle = Mutex(Idle())
+    private static let idle = Locked(Idle())
 
     /// Room for `count` floats (uninitialised, 64-byte aligned): a recycled buffer when it takes at least
     /// `minimumBytes`, else one from the ordinary allocator. Give it back with `deallocate(_:floats:)`.
