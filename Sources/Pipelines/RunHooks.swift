@@ -13,13 +13,13 @@ final class RunHooks {
     let loras: LoRABinding
     /// The image being made (0-based).
     private(set) var image = 0
-    /// Makes each step's preview when the run asked for previews (and takes them).
+    /// Makes each step's preview when the run asked for previews and takes them (`onPreview`).
     private let previewDecoder: PreviewDecoder?
 
     init(options: GenerationOptions, loras: LoRABinding, previewDecoder: PreviewDecoder? = nil) {
         self.options = options
         self.loras = loras
-        self.previewDecoder = options.onPreview == nil ? nil : previewDecoder
+        self.previewDecoder = previewDecoder
     }
 
     /// Whether each step's predicted clean latents are wanted (for its preview).

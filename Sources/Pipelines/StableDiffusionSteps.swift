@@ -164,9 +164,9 @@ extension StableDiffusionSteps {
     }
 
     /// The hooks of one run: the options, the request's LoRA patches, and the preview decoder the options ask
-    /// for (the model's projection is fitted on its first use).
+    /// for when they take previews (the model's projection is fitted on its first use).
     func makeHooks(_ request: PipelineRequest, options: GenerationOptions) throws -> RunHooks {
-        let previewDecoder = try options.previews.map { try components.previews.decoder($0) }
+        let previewDecoder = options.onPreview == nil ? nil : try options.previews.map { try components.previews.decoder($0) }
         return RunHooks(options: options, loras: try components.loraBinding(for: request.loras),
                         previewDecoder: previewDecoder)
     }
