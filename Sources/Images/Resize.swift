@@ -7,6 +7,16 @@
 // 0…255, so results are bit-identical to Pillow's 8-bit path.
 
 extension RGBImage {
+    /// This image scaled down (Pillow's bilinear) so its longer side is at most `side`, keeping its aspect; itself
+    /// when it already fits.
+    public func scaledDown(toFit side: Int) throws -> RGBImage {
+        let longer = max(width, height)
+        guard longer > side else { return self }
+        let scale = Double(side) / Double(longer)
+        return try resized(width: max(1, Int((Double(width) * scale).rounded())),
+                           height: max(1, Int((Double(height) * scale).rounded())), filter: .bilinear)
+    }
+
     /// This image resized to `width` × `height` with Pillow's resampling `filter`.
     public func resized(width newWidth: Int, height newHeight: Int, filter: ResampleFilter) throws -> RGBImage {
         guard newWidth > 0, newHeight > 0 else { throw ImageError.zeroSize(width: newWidth, height: newHeight) }

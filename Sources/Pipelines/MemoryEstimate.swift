@@ -89,22 +89,21 @@ public final class MemoryEstimate: Sendable {
         enum Pass: Hashable { case encode, decode }
         private struct Size: Hashable { let pass: Pass, width: Int, height: Int }
 
-        nonisolated(unsafe) let vae: AutoencoderKL
-        let imageScale: Int
+        nonisolated(unsafe) let coder: VAEDryRun
+        var imageScale: Int { coder.imageScale }
         private let peaks = Locked<[Size: Int]>([:])
 
         init(vae: AutoencoderKL, imageScale: Int) {
-            self.vae = vae
-            self.imageScale = imageScale
+            coder = VAEDryRun(vae: vae, imageScale: imageScale)
         }
 
         func peak(_ pass: Pass, latentWidth: Int, latentHeight: Int) -> Int {
             let size = Size(pass: pass, width: latentWidth, height: latentHeight)
             if let known = peaks.withLock({ $0[size] }) { return known }
-            let bytes = MemoryEstimate.dryRunPeak { [vae, imageScale] in
+            let bytes = MemoryEstimate.dryRunPeak { [coder] in
                 switch pass {
-                case .encode: _ = vae.encode(Tensor(zeros: [1, 3, latentHeight * imageScale, latentWidth * imageScale]))
-                case .decode: _ = vae.decode(Tensor(zeros: [1, vae.config.latentChannels, latentHeight, latentWidth]))
+                case .encode: coder.encode(latentWidth: latentWidth, latentHeight: latentHeight)
+                case .decode: coder.decode(latentWidth: latentWidth, latentHeight: latentHeight)
                 }
             }
             peaks.withLock { $0[size] = bytes }

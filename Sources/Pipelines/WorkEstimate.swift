@@ -49,11 +49,11 @@ public struct WorkEstimate: Sendable, Equatable {
         let sides = [8, 16, 24]
         let pixels = sides.map { Double($0 * $0) }
         func fit(_ stage: (Int) -> Void) -> Scaling { .fit(pixels, sides.map { side in dryRunFLOPs { stage(side) } }) }
-        let call = UNetDryRun(unet)
+        let call = UNetDryRun(unet), coder = VAEDryRun(vae: vae, imageScale: imageScale)
         return WorkEstimate(
             unetRow: fit { side in call(rows: 1, side: side) },
-            vaeEncode: fit { side in _ = vae.encode(Tensor(zeros: [1, 3, side * imageScale, side * imageScale])) },
-            vaeDecode: fit { side in _ = vae.decode(Tensor(zeros: [1, vae.config.latentChannels, side, side])) })
+            vaeEncode: fit { side in coder.encode(latentWidth: side, latentHeight: side) },
+            vaeDecode: fit { side in coder.decode(latentWidth: side, latentHeight: side) })
     }
 
     /// The nominal FLOPs `body`'s kernels are called for, with their arithmetic skipped.

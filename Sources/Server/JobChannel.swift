@@ -123,11 +123,5 @@ final class JobChannel: GenerationWatcher, @unchecked Sendable {
     }
 
     /// `image` scaled down to at most `previewSide` on its longer side (unchanged when it fits).
-    static func small(_ image: RGBImage) throws -> RGBImage {
-        let longer = max(image.width, image.height)
-        guard longer > previewSide else { return image }
-        let scale = Double(previewSide) / Double(longer)
-        return try image.resized(width: max(1, Int((Double(image.width) * scale).rounded())),
-                                 height: max(1, Int((Double(image.height) * scale).rounded())), filter: .bilinear)
-    }
+    static func small(_ image: RGBImage) throws -> RGBImage { try image.scaledDown(toFit: previewSide) }
 }

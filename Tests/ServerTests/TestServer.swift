@@ -9,6 +9,7 @@ import NIOCore
 import Pipelines
 import Server
 import TestSupport
+import Verification
 import XCTest
 
 /// A running server and a client for it.
@@ -103,23 +104,17 @@ struct MultipartBody {
     let bytes: [UInt8]
     var contentType: String { "multipart/form-data; boundary=\(Self.boundary)" }
 
+    /// The fields in order, encoded by the form builder `verify` sends with (`MultipartForm`).
     init(_ fields: [MultipartField]) {
-        var out: [UInt8] = []
-        func add(_ text: String) { out += Array(text.utf8) }
+        var form = MultipartForm(boundary: Self.boundary)
         for field in fields {
-            add("--\(Self.boundary)\r\n")
             switch field {
-            case let .text(name, value):
-                add("Content-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+            case let .text(name, value): form.addText(name: name, value: value)
             case let .file(name, filename, contentType, bytes):
-                add("Content-Disposition: form-data; name=\"\(name)\"; filename=\"\(filename)\"\r\n")
-                add("Content-Type: \(contentType)\r\n\r\n")
-                out += bytes
-                add("\r\n")
+                form.addFile(name: name, filename: filename, contentType: contentType, bytes: bytes)
             }
         }
-        add("--\(Self.boundary)--\r\n")
-        bytes = out
+        bytes = form.bytes
     }
 }
 

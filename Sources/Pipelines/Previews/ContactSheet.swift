@@ -15,17 +15,14 @@ public enum ContactSheet {
 
     /// The sheet of `previews` in order (all the same size).
     public static func make(_ previews: [RGBImage]) throws -> RGBImage {
-        guard let first = previews.first else { return try RGBImage(width: 1, height: 1, pixels: [background, background, background]) }
-        let scale = min(1, Double(maximumTileSide) / Double(max(first.width, first.height)))
-        let tileWidth = max(1, Int((Double(first.width) * scale).rounded()))
-        let tileHeight = max(1, Int((Double(first.height) * scale).rounded()))
+        let tiles = try previews.map { try $0.scaledDown(toFit: maximumTileSide) }
+        guard let first = tiles.first else { return try RGBImage(width: 1, height: 1, pixels: [background, background, background]) }
+        let (tileWidth, tileHeight) = (first.width, first.height)
         let columns = min(previews.count, maximumColumns)
         let rows = (previews.count + columns - 1) / columns
         let width = columns * tileWidth + (columns + 1) * gap, height = rows * tileHeight + (rows + 1) * gap
         var pixels = [UInt8](repeating: background, count: width * height * 3)
-        for (index, preview) in previews.enumerated() {
-            let tile = (preview.width, preview.height) == (tileWidth, tileHeight)
-                ? preview : try preview.resized(width: tileWidth, height: tileHeight, filter: .bilinear)
+        for (index, tile) in tiles.enumerated() {
             let left = gap + (index % columns) * (tileWidth + gap), top = gap + (index / columns) * (tileHeight + gap)
             for row in 0..<tileHeight {
                 let destination = ((top + row) * width + left) * 3

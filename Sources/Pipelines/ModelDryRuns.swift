@@ -1,5 +1,6 @@
-// One UNet call on zero inputs of a given batch and latent size, with the conditioning its config asks for (the
-// added text embeddings and time ids of an SDXL UNet): what the work and memory estimates run dry.
+// The model calls the work and memory estimates run dry, on zero inputs of a given latent size: a UNet call of a
+// given batch with the conditioning its config asks for (the added text embeddings and time ids of an SDXL UNet),
+// and the VAE's encoder and decoder on one image.
 
 import Models
 import Tensors
@@ -24,5 +25,20 @@ struct UNetDryRun {
         _ = unet(Tensor(zeros: [rows, config.inChannels, side, side]), timesteps: [Float](repeating: 999, count: rows),
                  encoderHiddenStates: Tensor(zeros: [rows, 77, context]), addedTextEmbeds: added.0,
                  addedTimeIDs: added.1)
+    }
+}
+
+/// The VAE's encoder or decoder on one zero image of any latent size.
+struct VAEDryRun {
+    let vae: AutoencoderKL
+    /// Image pixels per latent pixel along a side.
+    let imageScale: Int
+
+    func encode(latentWidth: Int, latentHeight: Int) {
+        _ = vae.encode(Tensor(zeros: [1, 3, latentHeight * imageScale, latentWidth * imageScale]))
+    }
+
+    func decode(latentWidth: Int, latentHeight: Int) {
+        _ = vae.decode(Tensor(zeros: [1, vae.config.latentChannels, latentHeight, latentWidth]))
     }
 }
