@@ -51,6 +51,10 @@ public enum Attention {
     }
 
     static func run(_ p: AttentionPointers, _ s: AttentionShape, scale: Float, causal: Bool) {
+        if WideHeadAttention.applies(to: s, causal: causal) {
+            WideHeadAttention.run(p, s, scale: scale)
+            return
+        }
         // Each head's keys (transposed) and values, packed once: O(keys · width) floats, like K and V themselves.
         let perHead = PackedHead.floats(keys: s.keys, headDim: s.headDim)
         let storage = RecycledMemory.allocate(floats: s.batch * s.heads * perHead)
@@ -186,14 +190,17 @@ struct AttentionScratch {
     let rowMax: UnsafeMutablePointer<Float>
     let rowSum: UnsafeMutablePointer<Float>
     let headDim: Int
+    /// Floats between two score rows: the key tile's length.
+    let keyTile: Int
 
-    init(headDim: Int) {
+    init(headDim: Int, queryTile: Int = Attention.queryTile, keyTile: Int = Attention.keyTile) {
         self.headDim = PackedHead.paddedDim(headDim)
-        scores = .allocate(capacity: Attention.queryTile * Attention.keyTile)
-        accumulator = .allocate(capacity: Attention.queryTile * self.headDim)
-        tileMax = .allocate(capacity: Attention.queryTile)
-        rowMax = .allocate(capacity: Attention.queryTile)
-        rowSum = .allocate(capacity: Attention.queryTile)
+        self.keyTile = keyTile
+        scores = .allocate(capacity: queryTile * keyTile)
+        accumulator = .allocate(capacity: queryTile * self.headDim)
+        tileMax = .allocate(capacity: queryTile)
+        rowMax = .allocate(capacity: queryTile)
+        rowSum = .allocate(capacity: queryTile)
     }
 
     func reset(rows: Int) {
@@ -209,7 +216,7 @@ struct AttentionScratch {
     @inline(__always)
     func absorb(row r: Int, columns: Int, visible: Int, tileMaxKnown: Bool) {
         typealias V = VectorMath.Vector
-        let line = scores + r * Attention.keyTile
+        let line = scores + r * keyTile
         let newMax = max(rowMax[r], tileMaxKnown ? tileMax[r] : maximum(line, count: visible))
         (line + visible).update(repeating: 0, count: columns - visible)
         guard newMax > -.infinity else { return }

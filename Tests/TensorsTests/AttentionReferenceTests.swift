@@ -34,6 +34,9 @@ final class AttentionReferenceTests: XCTestCase {
             Case(batch: 1, queries: 5, keys: 9, heads: 3, headDim: 80, scale: 0.3),         // 80 = 32 + 32 + 16
             Case(batch: 2, queries: 65, keys: 3, heads: 4, headDim: 20),                    // 20 → 16 + 8, few keys
             Case(batch: 1, queries: 7, keys: 50, heads: 1, headDim: 3),                     // head padded 3 → 8
+            Case(batch: 1, queries: 300, keys: 2100, heads: 1, headDim: 256),               // wide: GEMM tiles, two of each
+            Case(batch: 2, queries: 40, keys: 30, heads: 2, headDim: 260, scale: 0.05),     // wide, padded, per head
+            Case(batch: 1, queries: 20, keys: 20, heads: 1, headDim: 256, causal: true),    // wide but causal: SIMD16
         ]
         for (index, c) in cases.enumerated() {
             let seed = UInt64(10 * index), width = c.heads * c.headDim
