@@ -91,9 +91,11 @@ for (channels, size, batch) in convShapes where !quick || batch == 1 {
     }
 }
 
-// 4. Attention at the SD shapes: UNet self-attention (SD1.5 8×40, SD2.1 5×64 at 64², 8×80 at 32²), the
+// 4. Attention at the SD shapes: UNet self-attention (SD1.5 8×40, SD2.1 5×64 at 64², 8×80 at 32²; SDXL 10×64 at
+// 64², 20×64 at 32²), the
 // cross-attention to 77 text tokens, and the VAE mid-block's single 512-wide head.
 let attentionShapes = [(4096, 4096, 8, 40), (4096, 4096, 5, 64), (1024, 1024, 8, 80), (4096, 77, 8, 40),
+                       (4096, 4096, 10, 64), (1024, 1024, 20, 64), (4096, 77, 10, 64),
                        (4096, 4096, 1, 512)]
 for (queries, keys, heads, headDim) in attentionShapes {
     let label = "attention \(queries)×\(keys), \(heads)×\(headDim)"

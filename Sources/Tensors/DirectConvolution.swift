@@ -1,7 +1,10 @@
 // Direct convolution (any kernel size and padding, stride 1) for layers with very few input or output channels
 // — the image/latent ends of the SD networks (3 or 4 channels in, 3, 4 or 8 out) — where im2col + GEMM runs
 // at a few GFLOP/s: out[o, y, x] = bias[o] + Σ_{c,ky,kx} w[o, c, ky, kx] · in[c, y − top + ky, x − left + kx].
-// Each task is one output row; 4 output channels × 32 pixels stay in registers across the whole Σ.
+// Each task is a band of output rows: the input rows it reads are first copied, zero-padded (and normalised,
+// when the conv reads a group norm + SiLU of its input), into a per-worker band, so every input value is mapped
+// once per band rather than once per kernel row and pixel block; then 4 output channels × 32 pixels stay in
+// registers across the whole Σ, reading the band in place.
 // Equals `Reference.conv2d` within max|a−b|/max|b| ≤ 2e-6 (Conv2DReferenceTests).
 
 /// Stride-1 convolution computed directly, register-blocked over output channels and pixels.
@@ -27,17 +30,73 @@ enum DirectConvolution {
             }
         }
         let plane = g.outHeight * g.outWidth
-        parallelFor(g.outHeight, minimumChunk: 2) { y in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: g.kernelWidth * (pixelBlock + 16)) { edge in
-                for block in 0..<blocks {
-                    var x = 0
-                    while x < g.outWidth {
-                        let row = RowBlock(y: y, x: x, pixels: min(pixelBlock, g.outWidth - x), block: block,
-                                           outChannels: outChannels, plane: plane)
-                        accumulate(image, g, packed + block * taps * channelBlock, row, bias: bias,
-                                   residual: residual, map: map, output, edge: edge.baseAddress!)
-                        x += pixelBlock
+        let band = InputBand(g)
+        let bands = (g.outHeight + band.rows - 1) / band.rows
+        parallelWorkers(sharing: bands) { take in
+            let values = UnsafeMutablePointer<Float>.allocate(capacity: band.floats)
+            defer { values.deallocate() }
+            while let index = take() {
+                let firstRow = index * band.rows, rows = min(band.rows, g.outHeight - firstRow)
+                band.fill(values, from: image, firstOutputRow: firstRow, outputRows: rows, map: map)
+                for y in firstRow..<firstRow + rows {
+                    for block in 0..<blocks {
+                        for x in stride(from: 0, to: g.outWidth, by: pixelBlock) {
+                            let row = RowBlock(y: y, x: x, pixels: min(pixelBlock, g.outWidth - x), block: block,
+                                               outChannels: outChannels, plane: plane)
+                            accumulate(values + (y - firstRow) * band.rowStride + x, band, g,
+                                       packed + block * taps * channelBlock, row, bias: bias, residual: residual,
+                                       output)
+                        }
                     }
+                }
+            }
+        }
+    }
+
+    /// The zero-padded input rows one band of output rows reads, channel by channel: [inChannels][rows + kh − 1]
+    /// rows of `rowStride` floats (the padded width, rounded so a last, partial pixel block still reads inside).
+    struct InputBand {
+        /// Output rows per band.
+        let rows: Int
+        /// Input rows a band holds per channel.
+        let inputRows: Int
+        let rowStride: Int
+        let geometry: ConvGeometry
+        /// Floats a band may take at most (rows shrink to fit, down to one): 8 MB.
+        static let budget = 1 << 21
+        /// Output rows per band at most: each input row is then mapped (8 + kh − 1) / 8 times, not kh.
+        static let maximumRows = 8
+
+        init(_ g: ConvGeometry) {
+            geometry = g
+            rowStride = (g.outWidth + pixelBlock - 1) / pixelBlock * pixelBlock + g.kernelWidth - 1
+            let fitting = InputBand.budget / max(1, g.inChannels * rowStride) - (g.kernelHeight - 1)
+            rows = max(1, min(InputBand.maximumRows, fitting, g.outHeight))
+            inputRows = rows + g.kernelHeight - 1
+        }
+
+        var floats: Int { geometry.inChannels * inputRows * rowStride }
+        /// Floats between two channels of the band.
+        var channelStride: Int { inputRows * rowStride }
+
+        /// Copies (maps) the input rows output rows firstOutputRow..<+outputRows read, zeros where they pad.
+        func fill(_ band: UnsafeMutablePointer<Float>, from image: UnsafePointer<Float>, firstOutputRow: Int,
+                  outputRows: Int, map: InputMap?) {
+            let g = geometry, left = g.padding.left
+            let columns = min(g.width, rowStride - left)
+            for c in 0..<g.inChannels {
+                for i in 0..<outputRows + g.kernelHeight - 1 {
+                    let line = band + c * channelStride + i * rowStride
+                    let iy = firstOutputRow - g.padding.top + i
+                    guard iy >= 0, iy < g.height else { line.update(repeating: 0, count: rowStride); continue }
+                    line.update(repeating: 0, count: left)
+                    let source = image + (c * g.height + iy) * g.width
+                    if let map {
+                        map.apply(channel: c, source, line + left, count: columns)
+                    } else {
+                        (line + left).update(from: source, count: columns)
+                    }
+                    (line + left + columns).update(repeating: 0, count: rowStride - left - columns)
                 }
             }
         }
@@ -48,35 +107,18 @@ enum DirectConvolution {
         let y: Int, x: Int, pixels: Int, block: Int, outChannels: Int, plane: Int
     }
 
-    /// Σ over every input channel and kernel tap for one block, then bias (+ residual) and the stores.
+    /// Σ over every input channel and kernel tap for one block, read from the band at `origin` (its first channel's
+    /// first row, at the block's first column), then bias (+ residual) and the stores.
     @inline(__always)
-    static func accumulate(_ image: UnsafePointer<Float>, _ g: ConvGeometry, _ w: UnsafePointer<Float>, _ r: RowBlock,
-                           bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, map: InputMap?,
-                           _ output: UnsafeMutablePointer<Float>, edge: UnsafeMutablePointer<Float>) {
+    static func accumulate(_ origin: UnsafePointer<Float>, _ band: InputBand, _ g: ConvGeometry,
+                           _ w: UnsafePointer<Float>, _ r: RowBlock, bias: UnsafePointer<Float>?,
+                           residual: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>) {
         typealias V = VectorMath.Vector
         var a0 = V(), a1 = V(), b0 = V(), b1 = V(), c0 = V(), c1 = V(), d0 = V(), d1 = V()
-        // Input columns this block reads: x − left ..< x − left + 32 + kw − 1; inside the row, read in place.
-        let firstColumn = r.x - g.padding.left
-        let span = pixelBlock + g.kernelWidth - 1
-        let inside = map == nil && firstColumn >= 0 && firstColumn + span <= g.width
         var tap = 0
         for c in 0..<g.inChannels {
             for ky in 0..<g.kernelHeight {
-                let iy = r.y - g.padding.top + ky
-                guard iy >= 0, iy < g.height else { tap += g.kernelWidth; continue }
-                var line = image + (c * g.height + iy) * g.width + firstColumn
-                if !inside {
-                    // A zero-padded (and normalised) copy of the columns this block needs.
-                    let low = max(0, -firstColumn), high = max(low, min(span, g.width - firstColumn))
-                    edge.update(repeating: 0, count: low)
-                    if let map {
-                        map.apply(channel: c, line + low, edge + low, count: high - low)
-                    } else {
-                        (edge + low).update(from: line + low, count: high - low)
-                    }
-                    (edge + high).update(repeating: 0, count: span - high)
-                    line = UnsafePointer(edge)
-                }
+                let line = origin + c * band.channelStride + ky * band.rowStride
                 for kx in 0..<g.kernelWidth {
                     let x0 = VectorMath.load(line, kx), x1 = VectorMath.load(line, kx + 16)
                     let k = w + tap * channelBlock
