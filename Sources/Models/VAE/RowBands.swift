@@ -6,8 +6,9 @@
 // diffusers' `enable_vae_tiling`). Two patterns remove the largest tensors:
 //  - an upsampler followed by a ResNet block: the upsampled-and-convolved tensor is never stored; it is
 //    recomputed band by band, once for its group-norm statistics and once for conv1 and the shortcut;
-//  - every ResNet block: conv2 adds its bands onto the shortcut (or the input) in place, so the block's output
-//    reuses that storage.
+//  - every ResNet block: conv2's bands, plus the shortcut's (or the input's) rows, overwrite conv1's output in
+//    place (keeping the one row the next band still reads), so the block's output reuses that storage and the
+//    shortcut is never stored whole.
 // The outputs agree with the whole-tensor computation to float rounding (the convolution tiles and the moment
 // blocks fall differently); `VAEBandingTests` bounds the difference.
 
@@ -76,16 +77,19 @@ extension Tensor {
 }
 
 extension ResnetBlock2D {
-    /// `x = block(x)` (no time embedding): in row bands when the block's tensors are large, the output then
-    /// stored over the shortcut's storage (or over `x`'s own when the block keeps the width) — conv1's output is
-    /// stored whole, conv2 runs in bands; else the whole-tensor call.
+    /// `x = block(x)` (no time embedding): in row bands when the block's tensors are large — conv1's output is
+    /// stored whole (conv2's group norm needs all of it), then conv2 and the shortcut run in bands and their sum
+    /// overwrites conv1's output, which becomes `x`; else the whole-tensor call.
     func apply(to x: inout Tensor) {
         let widest = [x.shape[0], max(x.shape[1], conv1.weight.shape[0])] + x.shape.suffix(2)
         guard RowBands.applies(to: widest) else { x = callAsFunction(x); return }
         let normalization1 = norm1.normalization(of: x, activation: activation)
-        let hidden = conv1(x, fusing: .normalizing(normalization1))
-        if let shortcut { x = shortcut(x) }
-        addSecondConvolution(of: hidden, onto: &x)
+        var hidden = conv1(x, fusing: .normalizing(normalization1))
+        overwriteWithOutput(&hidden) { band in
+            let own = x.rows(band)
+            return shortcut.map { $0(own) } ?? own
+        }
+        x = hidden
     }
 
     /// `block(upsampler(x))`: in row bands, without storing the upsampled tensor, when that tensor is large;
@@ -96,8 +100,9 @@ extension ResnetBlock2D {
         return inBands(after: upsampler, of: x)
     }
 
-    /// The block on `upsampler(x)` without storing the upsampled tensor: its bands are computed twice, for the
-    /// group norm's moments and then for conv1 and the shortcut; conv2 adds onto the shortcut in place.
+    /// The block on `upsampler(x)` without storing the upsampled tensor: its bands are computed three times, for
+    /// the group norm's moments, for conv1, and for the shortcut as conv2's bands overwrite conv1's output — so
+    /// besides `x` the block holds one tensor of its output's size, not two.
     private func inBands(after upsampler: Upsample2D, of x: Tensor) -> Tensor {
         let height = 2 * x.shape[2]
         /// Rows `rows` of upsampler(x): its convolution of the ×2 nearest upsampled source rows.
@@ -117,28 +122,33 @@ extension ResnetBlock2D {
                                                   activation: activation)
         let outChannels = conv1.weight.shape[0], width = 2 * x.shape[3]
         var hidden = Tensor(uninitialized: [1, outChannels, height, width])
-        var output = Tensor(uninitialized: [1, outChannels, height, width])
         for band in RowBands.bands(height: height) {
-            let need = RowBands.widened(band, by: 1, height: height)
-            let input = upsampled(need)
+            let input = upsampled(RowBands.widened(band, by: 1, height: height))
             hidden.writeRows(conv1.band(band, height: height, of: input, fusing: .normalizing(normalization1)),
                              at: band.lowerBound)
-            let own = input.rows(band.lowerBound - need.lowerBound..<band.upperBound - need.lowerBound)
-            output.writeRows(shortcut.map { $0(own) } ?? own, at: band.lowerBound)
         }
-        addSecondConvolution(of: hidden, onto: &output)
-        return output
+        overwriteWithOutput(&hidden) { band in
+            let own = upsampled(band)
+            return shortcut.map { $0(own) } ?? own
+        }
+        return hidden
     }
 
-    /// `output += conv2(act(norm2(hidden)))`, a band at a time (a band of output is read only by its own band).
-    private func addSecondConvolution(of hidden: Tensor, onto output: inout Tensor) {
+    /// `hidden ← (residual + conv2(act(norm2(hidden)))) / outputScaleFactor`, a band at a time, in place: a band's
+    /// conv2 reads the hidden rows one above and one below it, so the row above — already overwritten by the
+    /// band before — is kept from before that band was written (`carry`). `residual(rows)` gives the shortcut's
+    /// rows.
+    private func overwriteWithOutput(_ hidden: inout Tensor, residual: (Range<Int>) -> Tensor) {
         let normalization2 = norm2.normalization(of: hidden, activation: activation)
         let height = hidden.shape[2]
+        var carry: Tensor?
         for band in RowBands.bands(height: height) {
-            let input = hidden.rows(RowBands.widened(band, by: 1, height: height))
+            var input = hidden.rows(RowBands.widened(band, by: 1, height: height))
+            if let carry { input.writeRows(carry, at: 0) }
+            carry = hidden.rows(band.upperBound - 1..<band.upperBound)
             let sum = conv2.band(band, height: height, of: input,
-                                 fusing: .normalizing(normalization2, adding: output.rows(band)))
-            output.writeRows(outputScaleFactor == 1 ? sum : sum * (1 / outputScaleFactor), at: band.lowerBound)
+                                 fusing: .normalizing(normalization2, adding: residual(band)))
+            hidden.writeRows(outputScaleFactor == 1 ? sum : sum * (1 / outputScaleFactor), at: band.lowerBound)
         }
     }
 }
