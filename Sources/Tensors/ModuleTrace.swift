@@ -34,7 +34,7 @@ extension ModuleTrace {
     @inlinable
     public static func span(_ name: @autoclosure () -> String, consuming input: consuming Tensor,
                             _ body: (consuming Tensor) throws -> Tensor) rethrows -> Tensor {
-        guard let recorder else { return try body(input) }
+        guard let recorder else { return try body(consume input) }
         let shape = input.shape
         var slot: Tensor? = consume input
         return try recorder.record(module: name(), inputShape: shape, outputShape: \.shape) {

@@ -45,4 +45,35 @@ final class VAEBandingTests: XCTestCase {
             XCTAssertClose(vae.encode(expected["image"]!).mean, expected["mean"]!, relativeTolerance: 1e-4, "mean")
         }
     }
+
+    /// What banding is for: a banded block holds its input and one tensor of its output's size (plus bands), and
+    /// a block's input is freed before its next resnet runs — so the decoder's last block peaks at two
+    /// full-resolution activations (a resnet's input and conv1's output), never three, nor two plus its own input.
+    func testBandedDecodeHoldsTwoFullResolutionTensorsInItsLastBlock() throws {
+        let vae = try AutoencoderKL(directory: Fixtures.url("models/vae"))
+        let latents = makeGenerator(.cpu, seed: 7).randn([1, 4, 64, 64])
+        let ledger = MemoryLedger(), peaks = ModulePeaks(ledger)
+        banded { ModuleTrace.$recorder.withValue(peaks) { ledger.bind { _ = vae.decode(latents) } } }
+        // 16 channels × 128² floats: the last block's activations; 4-row bands of them are 0.14 of one.
+        let fullResolution = 16 * 128 * 128 * MemoryLayout<Float>.size
+        let peak = try XCTUnwrap(peaks.peaks["decoder.up_blocks.1"])
+        XCTAssertLessThan(peak, 2 * fullResolution + fullResolution / 4, "peak \(peak) bytes")
+        XCTAssertGreaterThanOrEqual(peak, 2 * fullResolution)
+    }
+}
+
+/// The tensor storage live at each module's peak (what was live when it started, plus its peak increase).
+private final class ModulePeaks: ModuleRecorder, @unchecked Sendable {
+    let ledger: MemoryLedger
+    var peaks: [String: Int] = [:]
+
+    init(_ ledger: MemoryLedger) { self.ledger = ledger }
+
+    func record<T>(module name: String, inputShape: [Int], outputShape: (T) -> [Int],
+                   _ body: () throws -> T) rethrows -> T {
+        let start = ledger.liveBytes
+        let (result, increase) = try ledger.peakIncrease(body)
+        peaks[name] = start + increase
+        return result
+    }
 }

@@ -92,7 +92,7 @@ public struct AutoencoderKL {
     public func encode(_ images: Tensor) -> DiagonalGaussian {
         var hidden = encoderConvIn(images)
         for (i, block) in encoderBlocks.enumerated() {
-            hidden = ModuleTrace.span("encoder.down_blocks.\(i)", consuming: hidden) { block($0) }
+            hidden = ModuleTrace.span("encoder.down_blocks.\(i)", consuming: consume hidden) { block($0) }
         }
         hidden = ModuleTrace.span("encoder.mid_block", input: hidden) { encoderMid(hidden) }
         // diffusers: conv_out(conv_act(conv_norm_out(sample)))
@@ -108,7 +108,10 @@ public struct AutoencoderKL {
         var upsampler: Upsample2D?
         for (i, block) in decoderBlocks.enumerated() {
             // diffusers' up_blocks.i upsamples at its end; here the upsampler runs with the next block's first resnet.
-            hidden = ModuleTrace.span("decoder.up_blocks.\(i)", consuming: hidden) { [upsampler] in block($0, upsampledBy: upsampler) }
+            // `consume`: the block holds the only reference to its input, which it frees (or overwrites) as it goes.
+            hidden = ModuleTrace.span("decoder.up_blocks.\(i)", consuming: consume hidden) { [upsampler] in
+                block($0, upsampledBy: upsampler)
+            }
             upsampler = block.upsampler
         }
         if let upsampler { hidden = upsampler(hidden) }

@@ -49,7 +49,8 @@ struct UpDecoderBlock2D {
     /// the first resnet, so the pair can go in row bands); this block's own upsampler is left to the next.
     func callAsFunction(_ x: consuming Tensor, upsampledBy previous: Upsample2D?) -> Tensor {
         var hidden: Tensor
-        if let previous { hidden = resnets[0].apply(after: previous, to: x) } else { hidden = consume x }
+        // `consume x`: the input is freed once the first resnet is done, before the others run.
+        if let previous { hidden = resnets[0].apply(after: previous, to: consume x) } else { hidden = consume x }
         for resnet in resnets.dropFirst(previous == nil ? 0 : 1) { resnet.apply(to: &hidden) }
         return hidden
     }
