@@ -5,7 +5,7 @@
 // the merged moments of its bands (`GroupMoments`), so nothing is blended and no tile seams exist (unlike
 // diffusers' `enable_vae_tiling`). Two patterns remove the largest tensors:
 //  - an upsampler followed by a ResNet block: the upsampled-and-convolved tensor is never stored; it is
-//    recomputed band by band, once for its group-norm statistics and once for conv1 and the shortcut;
+//    recomputed band by band: for its group-norm statistics, for conv1, and for the shortcut;
 //  - every ResNet block: conv2's bands, plus the shortcut's (or the input's) rows, overwrite conv1's output in
 //    place (keeping the one row the next band still reads), so the block's output reuses that storage and the
 //    shortcut is never stored whole.
