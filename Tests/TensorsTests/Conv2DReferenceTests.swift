@@ -96,6 +96,22 @@ final class Conv2DReferenceTests: XCTestCase {
         }
     }
 
+    func testDirectConvolutionOnRowsTooWideForFullBands() {
+        // 16 channels × ~13,300 columns: a band of 8 output rows would pass the direct kernel's 8 MB band budget,
+        // so bands shrink to 7 rows (as at the VAE's 2048² conv_out, 128 channels × 2050); with the fused
+        // group norm + SiLU and a residual, over three bands (7, 7, 6 rows).
+        let input = Tensor.pattern([1, 16, 20, 13_300], seed: 9)
+        let normalization = input.groupNormalization(groups: 4, weight: Tensor.pattern([16], seed: 10),
+                                                     bias: Tensor.pattern([16], seed: 11), epsilon: 1e-6,
+                                                     activation: .silu)
+        let weight = LayerWeight(Tensor.pattern([3, 16, 3, 3], seed: 12) * (1 / 12))
+        let bias = Tensor.pattern([3], seed: 13), residual = Tensor.pattern([1, 3, 20, 13_300], seed: 14)
+        let fusion = Conv2DFusion.normalizing(normalization, adding: residual)
+        let expected = Reference.conv2d(input, weight: weight, bias: bias, padding: 1, fusing: fusion)
+        let output = input.conv2d(weight: weight, bias: bias, padding: 1, fusing: fusion, algorithm: .direct)
+        XCTAssertClose(output, expected, relativeTolerance: Self.tolerance(.direct))
+    }
+
     func testReferenceReadsTheInputMapsAsTheirOwnKernelsWrite() {
         // The oracle's upsampling and normalisation (index arithmetic, Double) against the tensors the fast
         // kernels write, through a 1×1 identity conv: the maps themselves agree within a Float rounding.
