@@ -21,4 +21,20 @@ public enum Reference {
         case .geluTanh: return 0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
         }
     }
+
+    /// `a · b` for row-major `[m, k]` and `[k, n]` matrices, each sum in Double.
+    public static func matrixProduct(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.rank == 2 && b.rank == 2 && a.shape[1] == b.shape[0], "matrixProduct: \(a.shape) · \(b.shape)")
+        let m = a.shape[0], k = a.shape[1], n = b.shape[1]
+        let x = a.scalars, y = b.scalars
+        var values = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = 0.0
+                for l in 0..<k { sum += Double(x[i * k + l]) * Double(y[l * n + j]) }
+                values[i * n + j] = Float(sum)
+            }
+        }
+        return Tensor(shape: [m, n], values: values)
+    }
 }

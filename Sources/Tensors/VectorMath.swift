@@ -1,25 +1,29 @@
 // Vectorised transcendental functions on SIMD16<Float>: exp (Cephes range reduction + degree-6 polynomial,
 // ≈1 ulp), sigmoid, and erf (Abramowitz–Stegun 7.1.26, |error| ≤ 1.5e-7 — the form PyTorch's CPU kernels use).
+// The transcendental functions are `@_transparent`: inlined wherever they are called. `@inline(__always)` is a
+// hint the optimiser dropped inside the large Winograd kernel, and the out-of-line copy splits each SIMD16 into
+// four 128-bit quarters (its calling convention): the fused group norm + SiLU ran 4× slower there, 10 % of
+// a VAE decode.
 
 /// SIMD16 helpers shared by every non-GEMM kernel.
 public enum VectorMath {
     public typealias Vector = SIMD16<Float>
 
     /// e^x for each lane; inputs are clamped to [−87.34, 88.38] (the normal Float range of exp).
-    @inlinable @inline(__always)
+    @_transparent
     public static func exp(_ x: Vector) -> Vector {
         exp(inRange: clamp(x, -87.33654, 88.37626))
     }
 
     /// e^x for lanes x ≤ 0 (a softmax's shifted scores): the same values as `exp`, with only the lower clamp.
-    @inlinable @inline(__always)
+    @_transparent
     public static func exp(ofNonPositive x: Vector) -> Vector {
         let low = Vector(repeating: -87.33654)
         return exp(inRange: x.replacing(with: low, where: x .< low))
     }
 
     /// e^x for lanes already within [−87.34, 88.38].
-    @inlinable @inline(__always)
+    @_transparent @usableFromInline
     static func exp(inRange x: Vector) -> Vector {
         var x = x
         // n = round(x·log2 e) by the 1.5·2²³ trick: the sum's low mantissa bits hold n.
@@ -40,20 +44,20 @@ public enum VectorMath {
     }
 
     /// Each lane limited to `[lower, upper]` (branch-free select; the stdlib's generic clamp is not vectorised).
-    @inlinable @inline(__always)
+    @_transparent
     public static func clamp(_ x: Vector, _ lower: Float, _ upper: Float) -> Vector {
         let low = Vector(repeating: lower), high = Vector(repeating: upper)
         return x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
     }
 
     /// 1 / (1 + e^-x) for each lane.
-    @inlinable @inline(__always)
+    @_transparent
     public static func sigmoid(_ x: Vector) -> Vector {
         1 / (1 + exp(-x))
     }
 
     /// The error function for each lane (Abramowitz–Stegun 7.1.26).
-    @inlinable @inline(__always)
+    @_transparent
     public static func erf(_ x: Vector) -> Vector {
         let magnitude = x.replacing(with: -x, where: x .< 0)
         let t = 1 / (1 + 0.3275911 * magnitude)

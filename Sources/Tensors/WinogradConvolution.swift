@@ -140,10 +140,10 @@ enum WinogradConvolution<Tiling: WinogradTiling> {
                     }
                 }
                 for point in 0..<points {
-                    serialSgemm(m: outChannels, n: columns, k: g.inChannels,
-                                a: u + point * outChannels * g.inChannels, lda: g.inChannels,
-                                b: scratch.v + point * g.inChannels * columns, ldb: columns,
-                                c: scratch.m + point * outChannels * columns, ldc: columns)
+                    SmallProducts.multiply(m: outChannels, n: columns, k: g.inChannels,
+                                           a: u + point * outChannels * g.inChannels, lda: g.inChannels,
+                                           b: scratch.v + point * g.inChannels * columns, ldb: columns,
+                                           c: scratch.m + point * outChannels * columns, ldc: columns)
                 }
                 for o in 0..<outChannels {
                     for r in 0..<rows {
