@@ -125,6 +125,31 @@ for (rows, inFeatures, outFeatures) in linearShapes {
     row(label + " F16", seconds: hs, flops: 2.0 * Double(rows * inFeatures * outFeatures), reference: reference)
 }
 
+// 5a. One Winograd tile point's product (out × in by in × band tiles) on one thread: the packing-free register
+// blocks against OpenBLAS, which packs both operands each call (the VAE's 128/256/512 channels, one tile row).
+for (m, n, k) in [(128, 256, 128), (256, 256, 256), (512, 128, 512)] where wanted("tile-point product") {
+    let a = random([m, k], seed: 22), b = random([k, n], seed: 23)
+    var c = Tensor(zeros: [m, n])
+    let flops = 2.0 * Double(m * n * k)
+    let sgemmPoint = medianSeconds {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+            for _ in 0..<36 {
+                serialSgemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n)
+            }
+        } } }
+    }
+    row("tile-point product \(m)×\(n)×\(k) sgemm, 1 thread", seconds: sgemmPoint, flops: 36 * flops, reference: reference)
+    let blocks = medianSeconds {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+            for _ in 0..<36 {
+                SmallProducts.multiply(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n,
+                                       c: pc.baseAddress!, ldc: n)
+            }
+        } } }
+    }
+    row("tile-point product \(m)×\(n)×\(k) blocks, 1 thread", seconds: blocks, flops: 36 * flops, reference: reference)
+}
+
 // 5b. GEMM shapes of the im2col convs at 8² and 16² (M out channels × N pixels × K = in·9), and the transposed
 // product (pixels × out), which splits over the workers along the out channels instead.
 for (m, n, k) in [(1280, 64, 11520), (1280, 256, 11520), (1280, 64, 23040)] where wanted("gemm shapes") {
