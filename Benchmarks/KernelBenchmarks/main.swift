@@ -76,8 +76,8 @@ let sgemmFlops = 2.0 * 320 * 4096 * 2880
 let reference = sgemmFlops / sgemmSeconds / 1e9
 row("sgemm 320×4096×2880", seconds: sgemmSeconds, flops: sgemmFlops, reference: nil)
 
-// 3. conv2d 3×3, padding 1, at the SD1.5 UNet's shapes and the VAE decoder's, by im2col and by Winograd.
-let convShapes = [(320, 64, 1), (640, 32, 1), (1280, 16, 1), (1280, 8, 1), (320, 64, 2), (512, 64, 1), (512, 128, 1),
+// 3. conv2d 3×3, padding 1, at the SD1.5 and SDXL UNets' shapes and the VAE decoder's, by im2col and by Winograd.
+let convShapes = [(320, 64, 1), (640, 32, 1), (1280, 16, 1), (1280, 8, 1), (320, 64, 2), (640, 64, 1), (1280, 32, 1), (512, 64, 1), (512, 128, 1),
                   (256, 256, 1), (128, 512, 1)]
 for (channels, size, batch) in convShapes where !quick || batch == 1 {
     let x = random([batch, channels, size, size], seed: 6), w = LayerWeight(random([channels, channels, 3, 3], seed: 7))
