@@ -1,6 +1,6 @@
-// Counts, while a measurement runs, each kernel family's calls, wall time and nominal FLOPs (2·M·N·K per
-// product, counted from the shapes whatever algorithm computes it), so benchmarks can report GFLOP/s and
-// where the time went. Off by default: then a kernel pays one flag test.
+// Counts, while a measurement runs, each kernel family's calls, wall time, process CPU time and nominal FLOPs
+// (2·M·N·K per product, counted from the shapes whatever algorithm computes it), so benchmarks can report
+// GFLOP/s, where the time went and how many cores were busy meanwhile. Off by default: then a kernel pays one flag test.
 
 import Dispatch
 #if canImport(Glibc)
@@ -16,6 +16,8 @@ public enum KernelProfile {
         public let name: String
         public var calls = 0
         public var seconds = 0.0
+        /// The process's CPU time over the calls (all threads): over `seconds`, the cores kept busy.
+        public var cpuSeconds = 0.0
         public var flops = 0.0
     }
 
@@ -57,8 +59,10 @@ public enum KernelProfile {
     static func recorded<R>(_ name: StaticString, _ flops: Double, _ body: () throws -> R) rethrows -> R {
         let outermost = locked { depth += 1; return depth == 1 }
         let start = DispatchTime.now().uptimeNanoseconds
+        let cpuStart = outermost ? ProcessMeasurement.cpuSeconds() : 0
         defer {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let cpuSeconds = outermost ? ProcessMeasurement.cpuSeconds() - cpuStart : 0
             locked {
                 depth -= 1
                 guard outermost else { return }
@@ -66,6 +70,7 @@ public enum KernelProfile {
                 var entry = entries[key] ?? Entry(name: key)
                 entry.calls += 1
                 entry.seconds += seconds
+                entry.cpuSeconds += cpuSeconds
                 entry.flops += flops
                 entries[key] = entry
             }

@@ -29,6 +29,8 @@ struct BenchKernel: Codable {
     let name: String
     let calls: Int
     let seconds: Double
+    /// Process CPU time over the calls: over `seconds`, the cores busy.
+    let cpuSeconds: Double
     let flops: Double
 }
 
@@ -50,7 +52,7 @@ enum BenchProbe {
             if run == 0 {
                 flops = profile.flops
                 kernels = profile.entries.map {
-                    BenchKernel(name: $0.name, calls: $0.calls, seconds: $0.seconds, flops: $0.flops)
+                    BenchKernel(name: $0.name, calls: $0.calls, seconds: $0.seconds, cpuSeconds: $0.cpuSeconds, flops: $0.flops)
                 }
             }
         }
@@ -105,7 +107,7 @@ struct BenchReport: Codable {
         return lines.joined(separator: "\n")
     }
 
-    /// Per stage, the kernel families by time: calls, seconds, share of the stage, GFLOP/s.
+    /// Per stage, the kernel families by time: calls, seconds, share of the stage, cores busy (CPU / wall), GFLOP/s.
     func kernelTable() -> String {
         var lines: [String] = []
         for stage in stages where !stage.kernels.isEmpty {
@@ -116,8 +118,8 @@ struct BenchReport: Codable {
             for kernel in stage.kernels {
                 let rate = kernel.flops > 0 ? String(format: "%8.1f GFLOP/s", kernel.flops / kernel.seconds / 1e9) : ""
                 lines.append("  " + kernel.name.padding(toLength: 28, withPad: " ", startingAt: 0)
-                             + String(format: " %6d calls %9.3f s %5.1f%% ", kernel.calls, kernel.seconds,
-                                      100 * kernel.seconds / total) + rate)
+                             + String(format: " %6d calls %9.3f s %5.1f%% %5.2f cores ", kernel.calls, kernel.seconds,
+                                      100 * kernel.seconds / total, kernel.cpuSeconds / kernel.seconds) + rate)
             }
         }
         return lines.joined(separator: "\n")
