@@ -16,13 +16,34 @@ final class SmallProductsTests: XCTestCase {
         }
     }
 
+    func testLongSumsAreBlockedSoTheirRoundingStaysBelowASequentialSums() {
+        // Positive terms, k = 8192: a sum in order drifts with k; the kernel adds chunks of `chunk` terms.
+        let m = 8, n = 32, k = 8192
+        let a = Tensor(shape: [m, k], values: Tensor.pattern([m, k], seed: 21).scalars.map(abs))
+        let b = Tensor(shape: [k, n], values: Tensor.pattern([k, n], seed: 22).scalars.map(abs))
+        let expected = Reference.matrixProduct(a, b)
+        let x = a.scalars, y = b.scalars
+        var sequential = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: Float = 0
+                for l in 0..<k { sum = sum.addingProduct(x[i * k + l], y[l * n + j]) }
+                sequential[i * n + j] = sum
+            }
+        }
+        let blockedError = relativeError(product(a, b, padding: 0), expected)
+        let sequentialError = relativeError(Tensor(shape: [m, n], values: sequential), expected)
+        XCTAssertLessThan(blockedError, sequentialError / 4)
+    }
+
     /// `SmallProducts.multiply` with every operand stored in rows `padding` floats wider than its width.
     func product(_ a: Tensor, _ b: Tensor, padding: Int) -> Tensor {
         let m = a.shape[0], k = a.shape[1], n = b.shape[1]
         let lda = k + padding, ldb = n + padding, ldc = n + padding
         var wideA = [Float](repeating: .nan, count: m * lda), wideB = [Float](repeating: .nan, count: k * ldb)
-        for i in 0..<m { for l in 0..<k { wideA[i * lda + l] = a.scalars[i * k + l] } }
-        for l in 0..<k { for j in 0..<n { wideB[l * ldb + j] = b.scalars[l * n + j] } }
+        let x = a.scalars, y = b.scalars
+        for i in 0..<m { for l in 0..<k { wideA[i * lda + l] = x[i * k + l] } }
+        for l in 0..<k { for j in 0..<n { wideB[l * ldb + j] = y[l * n + j] } }
         var wideC = [Float](repeating: .nan, count: m * ldc)
         wideA.withUnsafeBufferPointer { pa in
             wideB.withUnsafeBufferPointer { pb in
