@@ -28,11 +28,19 @@ def reset_peak_rss():
         pass
 
 
-def peak_rss():
-    for line in pathlib.Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
+def status_bytes(field, pid="self"):
+    """A `/proc/PID/status` size field (VmHWM, VmRSS) in bytes; 0 when the process is gone."""
+    try:
+        for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return 0
+
+
+def peak_rss():
+    return status_bytes("VmHWM")
 
 
 def test_image(size):

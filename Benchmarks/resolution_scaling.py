@@ -19,6 +19,8 @@ import tempfile
 import time
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from compare_torch import status_bytes  # noqa: E402  (beside this script; imports no torch at module level)
 
 TORCH_CHILD = """
 import json, sys
@@ -40,13 +42,7 @@ def available_bytes():
 
 
 def process_rss(pid):
-    try:
-        for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    return status_bytes("VmRSS", pid)
 
 
 def run_ours(bench, model, size, env):

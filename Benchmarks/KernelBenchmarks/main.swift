@@ -130,24 +130,20 @@ for (rows, inFeatures, outFeatures) in linearShapes {
 for (m, n, k) in [(128, 256, 128), (256, 256, 256), (512, 128, 512)] where wanted("tile-point product") {
     let a = random([m, k], seed: 22), b = random([k, n], seed: 23)
     var c = Tensor(zeros: [m, n])
-    let flops = 2.0 * Double(m * n * k)
-    let sgemmPoint = medianSeconds {
-        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
-            for _ in 0..<36 {
-                serialSgemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n)
-            }
-        } } }
+    typealias Product = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    let products: [(String, Product)] = [
+        ("sgemm", { serialSgemm(m: m, n: n, k: k, a: $0, lda: k, b: $1, ldb: n, c: $2, ldc: n) }),
+        ("blocks", { SmallProducts.multiply(m: m, n: n, k: k, a: $0, lda: k, b: $1, ldb: n, c: $2, ldc: n) }),
+    ]
+    for (name, product) in products {
+        let seconds = medianSeconds {
+            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                for _ in 0..<36 { product(pa.baseAddress!, pb.baseAddress!, pc.baseAddress!) }
+            } } }
+        }
+        row("tile-point product \(m)×\(n)×\(k) \(name), 1 thread", seconds: seconds, flops: 36 * 2.0 * Double(m * n * k),
+            reference: reference)
     }
-    row("tile-point product \(m)×\(n)×\(k) sgemm, 1 thread", seconds: sgemmPoint, flops: 36 * flops, reference: reference)
-    let blocks = medianSeconds {
-        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
-            for _ in 0..<36 {
-                SmallProducts.multiply(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n,
-                                       c: pc.baseAddress!, ldc: n)
-            }
-        } } }
-    }
-    row("tile-point product \(m)×\(n)×\(k) blocks, 1 thread", seconds: blocks, flops: 36 * flops, reference: reference)
 }
 
 // 5b. GEMM shapes of the im2col convs at 8² and 16² (M out channels × N pixels × K = in·9), and the transposed

@@ -1,6 +1,7 @@
 // Counts, while a measurement runs, each kernel family's calls, wall time, process CPU time and nominal FLOPs
 // (2·M·N·K per product, counted from the shapes whatever algorithm computes it), so benchmarks can report
-// GFLOP/s, where the time went and how many cores were busy meanwhile. Off by default: then a kernel pays one flag test.
+// GFLOP/s, where the time went and how many cores were busy meanwhile. Off by default: then a kernel pays one
+// flag test.
 
 import Dispatch
 #if canImport(Glibc)

@@ -2,7 +2,8 @@
 // U = G g Gᵀ (weights) and V = Bᵀ d B (α×α input tile, α = m + 2), so the channel sums become α² GEMMs, one
 // per tile point (`SmallProducts`: register blocks reading both operands in place). Bands of tile rows run in
 // parallel, each worker with its own buffers. Input rows are split into m phase streams (x = m·t + k) so every
-// transform is SIMD16 over tiles with contiguous loads. The tilings (F(2×2, 3×3) and F(4×4, 3×3)) live in WinogradTilings.swift.
+// transform is SIMD16 over tiles with contiguous loads. The tilings (F(2×2, 3×3) and F(4×4, 3×3)) live in
+// WinogradTilings.swift.
 // Equals `Reference.conv2d` within max|a−b|/max|b| ≤ 2e-6 for F(2×2), 1e-5 for F(4×4) (Conv2DReferenceTests).
 
 /// The transforms of one Winograd tiling F(m×m, 3×3).

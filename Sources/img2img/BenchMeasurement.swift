@@ -52,7 +52,8 @@ enum BenchProbe {
             if run == 0 {
                 flops = profile.flops
                 kernels = profile.entries.map {
-                    BenchKernel(name: $0.name, calls: $0.calls, seconds: $0.seconds, cpuSeconds: $0.cpuSeconds, flops: $0.flops)
+                    BenchKernel(name: $0.name, calls: $0.calls, seconds: $0.seconds, cpuSeconds: $0.cpuSeconds,
+                                flops: $0.flops)
                 }
             }
         }

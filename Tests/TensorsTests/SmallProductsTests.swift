@@ -8,7 +8,8 @@ final class SmallProductsTests: XCTestCase {
     func testProductsMatchTheReferenceOnBlocksAndRemainders() {
         let shapes = [(8, 32, 1), (16, 64, 128), (19, 77, 37), (7, 31, 5), (136, 96, 512), (8, 40, 300)]
         for (index, (m, n, k)) in shapes.enumerated() {
-            let a = Tensor.pattern([m, k], seed: UInt64(2 * index + 1)), b = Tensor.pattern([k, n], seed: UInt64(2 * index + 2))
+            let a = Tensor.pattern([m, k], seed: UInt64(2 * index + 1))
+            let b = Tensor.pattern([k, n], seed: UInt64(2 * index + 2))
             XCTAssertClose(product(a, b, padding: 0), Reference.matrixProduct(a, b), relativeTolerance: 1e-6,
                            "\(m)×\(n)×\(k)")
             XCTAssertClose(product(a, b, padding: 5), Reference.matrixProduct(a, b), relativeTolerance: 1e-6,
